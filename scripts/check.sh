@@ -1,0 +1,53 @@
+#!/bin/bash
+# The test command: install deps, apply the series, build the debug kernel,
+# the kselftests and the initramfs, run the guest scenarios in QEMU with
+# swtpm, then print one closing line counted from the TAP lines of all runs:
+#   N passed, N failed[, N skipped]
+# Exit status is non-zero on any failure.  build/logs/check.tap keeps it all.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mkdir -p build/logs
+out=build/logs/check.tap
+: >"$out"
+start=$SECONDS
+
+step() { printf '### %s (at %ds)\n' "$*" $((SECONDS - start)) | tee -a "$out"; }
+# A setup step that fails counts as one failed test and ends the run.
+setup() {
+	desc=$1; shift
+	if "$@"; then return 0; fi
+	echo "not ok - setup: $desc" | tee -a "$out"
+	summary
+	exit 1
+}
+summary() {
+	pass=$(grep -Ec '^ok ' "$out" | tr -d ' ')
+	skip=$(grep -Ec '^ok .*# SKIP' "$out" | tr -d ' ')
+	fail=$(grep -Ec '^not ok ' "$out" | tr -d ' ')
+	pass=$((pass - skip))
+	echo "# wall time $((SECONDS - start))s, TAP in $out"
+	line="$pass passed, $fail failed"
+	[ "$skip" -gt 0 ] && line="$line, $skip skipped"
+	echo "$line"
+}
+# vm NAME SCENARIOS [APPEND]: one boot; its TAP lines go to the log.
+vm() {
+	step "boot $1: $2 ${3:-}"
+	scripts/vm.sh --name "$1" --append "${3:-}" "$2" | tee -a "$out"
+}
+
+step deps
+setup "install packages" scripts/deps.sh
+step tree
+setup "apply patches/series to linux-source-6.1" scripts/tree.sh
+step "debug kernel"
+setup "build the debug kernel" scripts/build-kernel.sh debug
+step initramfs
+setup "build the initramfs" scripts/initramfs.sh \
+	build/obj/debug/arch/x86/boot/bzImage build/initramfs-debug.cpio.gz
+
+vm main measure,kexec-base
+
+summary
+[ "$fail" -eq 0 ]

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Export the commits on top of the base in build/linux to patches/ and
+# regenerate patches/series.  Output depends only on the commits, so
+# exporting an unchanged stack rewrites identical bytes.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$top/build/linux
+[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] || {
+	"$top/scripts/tree.sh" --mark
+echo "export: build/linux has uncommitted changes" >&2; exit 1; }
+rm -f "$top"/patches/*.patch
+git -C "$tree" format-patch -q --no-signature --zero-commit --no-numbered \
+	-o "$top/patches" base..HEAD
+(cd "$top/patches" && ls -1 -- *.patch 2>/dev/null || true) >"$top/patches/series"
+"$top/scripts/tree.sh" --mark
+echo "export: $(wc -l <"$top/patches/series") patches in patches/"
