@@ -39,8 +39,8 @@ export KBUILD_BUILD_USER=ima-staging KBUILD_BUILD_HOST=build
 mk=(make -C "$src" O="$obj" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$(nproc)")
 
 "${mk[@]}" -s tinyconfig >/dev/null
-(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" .config "$frag" >/dev/null)
-"${mk[@]}" -s olddefconfig >/dev/null
+(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" .config "$frag" >/dev/null 2>&1)
+"${mk[@]}" -s olddefconfig >/dev/null 2>"$obj/olddefconfig.log"
 
 # Every requested line must be in the final .config (last one wins).
 bad=$(awk '
@@ -76,4 +76,4 @@ if [ "$rc" -ne 0 ]; then
 	tail -n 30 "$log" >&2
 	exit "$rc"
 fi
-echo "kernel: $flavour built in $((SECONDS - start))s: build/obj/$flavour/arch/x86/boot/bzImage"
+echo "kernel: ${targets[*]} ($flavour) built in $((SECONDS - start))s"
