@@ -20,7 +20,7 @@ kernel: tree
 	@scripts/build-kernel.sh debug
 
 initramfs: kernel
-	@scripts/initramfs.sh $(KERNEL) build/initramfs-debug.cpio.gz build/selftests
+	@scripts/build-selftests.sh && scripts/initramfs.sh $(KERNEL) build/initramfs-debug.cpio.gz build/selftests
 
 demo:
 	@scripts/demo.sh

@@ -43,11 +43,16 @@ step tree
 setup "apply patches/series to linux-source-6.1" scripts/tree.sh
 step "debug kernel"
 setup "build the debug kernel" scripts/build-kernel.sh debug
+step kselftests
+setup "build the IMA kselftests" scripts/build-selftests.sh
 step initramfs
 setup "build the initramfs" scripts/initramfs.sh \
-	build/obj/debug/arch/x86/boot/bzImage build/initramfs-debug.cpio.gz
+	build/obj/debug/arch/x86/boot/bzImage build/initramfs-debug.cpio.gz \
+	build/selftests
 
-vm main measure,kexec-base
+vm main measure,kselftest,kexec-base
+vm flush-htable kselftest ima_flush_htable
+vm demo demo
 
 summary
 [ "$fail" -eq 0 ]

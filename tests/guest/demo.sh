@@ -24,7 +24,7 @@ start() {
 	run "cat $COUNT"
 	run "wc -l < $ASCII"_staged
 	say "   Save the staged records (binary), as an attestation agent would:"
-	run "cat $BIN"_staged" > $WORK/saved/chunk-1.bin; ls -l $WORK/saved/chunk-1.bin"
+	run "cat $BIN"_staged" >> $ARCHIVE; ls -l $ARCHIVE"
 	say "2. Delete them from the kernel."
 	run "echo D > $BIN"_staged
 	run "wc -c < $BIN"_staged
@@ -43,7 +43,7 @@ start() {
 	# The first two records of the binary list are what N deleted: keep them.
 	size_after=$(wc -c <$BIN)
 	size_before=$(wc -c <$WORK/before-n.bin)
-	head -c $((size_before - size_after)) $WORK/before-n.bin >$WORK/saved/chunk-2.bin
+	head -c $((size_before - size_after)) $WORK/before-n.bin >>$ARCHIVE
 
 	say "5. Bad requests change nothing and say why:"
 	run "echo D > $BIN"
@@ -51,9 +51,9 @@ start() {
 	run "echo x > $BIN"_staged
 	run "echo D > $BIN"_staged
 
-	say "6. Saved chunks ++ the current list replay to PCR 10 on every bank:"
-	cat $WORK/saved/chunk-1.bin $WORK/saved/chunk-2.bin $BIN >$WORK/all.bin
-	check "saved chunks ++ current list replay to PCR 10 (evmctl, every bank)" \
-		replay_ok $WORK/all.bin
+	say "6. Saved records ++ the current list replay to PCR 10 on every bank:"
+	cat $ARCHIVE $BIN >$WORK/all.bin
+	check "saved records ++ current list replay to PCR 10 (evmctl, every bank)" \
+		replay_ok $BIN
 	run "evmctl ima_measurement $WORK/all.bin 2>&1 | tail -n 3"
 }

@@ -92,10 +92,14 @@ tpm_banks() {
 	done
 }
 
-# replay_ok LOG...: the binary logs, concatenated, replay to PCR 10 of every
-# TPM bank (evmctl, one run per bank so that every bank must match).
+# Every record a test deletes is first appended here (the kselftests too),
+# as an attestation agent would store it.
+ARCHIVE=$WORK/saved/archive.bin
+
+# replay_ok [LOG...]: the archive followed by the binary logs replays to
+# PCR 10 of every TPM bank (evmctl, one run per bank so every bank counts).
 replay_ok() {
-	cat "$@" >$WORK/replay.bin
+	cat $ARCHIVE "$@" >$WORK/replay.bin 2>/dev/null
 	banks=$(tpm_banks)
 	[ -n "$banks" ] || { echo "no PCR banks in sysfs"; return 1; }
 	for b in $banks; do
