@@ -59,8 +59,14 @@ qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 1G \
 	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 imatest=$scenarios $append" \
 	</dev/null >"$dir/qemu.log" 2>&1 &
 qemu_pid=$!
+t0=$SECONDS
 echo "# vm $name: $scenarios ($accel, timeout ${timeout}s), console in ${console#$top/}"
-tail -n +1 -f "$tap" --pid="$qemu_pid" 2>/dev/null | sed -u '/^# imatest: done/d' &
+tail -n +1 -f "$tap" --pid="$qemu_pid" 2>/dev/null | sed -u '/^# imatest: done/d' |
+	while IFS= read -r line; do
+		# time stamps on the guest's comments show where a boot spends it
+		case $line in "# "*) line="$line  [$((SECONDS - t0))s]" ;; esac
+		printf '%s\n' "$line"
+	done &
 tail_pid=$!
 
 timed_out=0

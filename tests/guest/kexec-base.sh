@@ -35,6 +35,7 @@ resume() {
 	after=$(sed -n "$((n + 1))p" $ASCII)
 	case $after in
 	*" boot_aggregate") tap ok "the new kernel's boot_aggregate follows the carried records" ;;
-	*) tap "not ok" "the new kernel's boot_aggregate follows the carried records" "got: $after" ;;
+	*) tap "not ok" "the new kernel's boot_aggregate follows the carried records" \
+		"line $((n + 1)) of $(wc -l <$ASCII): '$after'" ;;
 	esac
 }

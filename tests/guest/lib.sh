@@ -11,12 +11,12 @@ export TPM_INTERFACE_TYPE=dev TPM_DEVICE=/dev/tpmrm0
 mkdir -p $WORK/files $WORK/saved
 
 tap() {	# tap ok|not ok|skip DESCRIPTION [REASON]
-	n=$(($(cat $WORK/n 2>/dev/null || echo 0) + 1))
-	echo $n >$WORK/n
+	_tap_n=$(($(cat $WORK/n 2>/dev/null || echo 0) + 1))
+	echo $_tap_n >$WORK/n
 	case $1 in
-	ok) echo "ok $n - $2" ;;
-	skip) echo "ok $n - $2 # SKIP $3" ;;
-	*) echo "not ok $n - $2"; [ -n "$3" ] && echo "# $3" ;;
+	ok) echo "ok $_tap_n - $2" ;;
+	skip) echo "ok $_tap_n - $2 # SKIP $3" ;;
+	*) echo "not ok $_tap_n - $2"; [ -n "$3" ] && echo "# $3" ;;
 	esac
 	return 0
 }
@@ -69,11 +69,12 @@ finish() {
 
 nr_records() { cat $COUNT; }
 
-# Load the test policy once: measure reads of files owned by $OWNER.
+# Load the test policy once per kernel (the mark is in /tmp, which kexec
+# does not carry): measure reads of files owned by $OWNER.
 load_policy() {
-	[ -f $WORK/policy-loaded ] && return 0
+	[ -f /tmp/policy-loaded ] && return 0
 	echo "measure func=FILE_CHECK mask=^MAY_READ fowner=$OWNER" >$IMA/policy || return 1
-	touch $WORK/policy-loaded
+	touch /tmp/policy-loaded
 }
 
 # measure NAME [CONTENT]: create a file owned by $OWNER and read it, which
@@ -113,16 +114,16 @@ replay_ok() {
 # in the next kernel.  It prints its own TAP line first (the cut must hold
 # the counter), so no TAP line may come between kexec_load and kexec_exec.
 kexec_load() {
-	n=$(($(cat $WORK/n 2>/dev/null || echo 0) + 1))
-	echo $n >$WORK/n
+	_tap_n=$(($(cat $WORK/n 2>/dev/null || echo 0) + 1))
+	echo $_tap_n >$WORK/n
 	# -xdev keeps the mount points (proc, sys, dev) but not their contents.
 	(cd / && find . -xdev ! -path './tmp/*' | cpio -o -H newc 2>/dev/null) >/tmp/next.cpio
 	cmdline=$(tr ' ' '\n' </proc/cmdline | grep -v '^imatest.resume=' | tr '\n' ' ')
 	if out=$(kexec -s -l /boot/bzImage --initrd=/tmp/next.cpio \
 		--command-line="$cmdline imatest.resume=$1 $2" 2>&1); then
-		echo "ok $n - kexec -s -l loads the next kernel"
+		echo "ok $_tap_n - kexec -s -l loads the next kernel"
 	else
-		echo "not ok $n - kexec -s -l loads the next kernel"
+		echo "not ok $_tap_n - kexec -s -l loads the next kernel"
 		echo "$out" | sed 's/^/#   /'
 		return 1
 	fi
