@@ -5,11 +5,11 @@
 # the end, and the kernel console shows no splat.  Exit status: 0 when every
 # line is ok, 1 otherwise.  swtpm and qemu are stopped by pid on every path.
 #   vm.sh [--name N] [--kernel K] [--initrd I] [--append ARGS] [--timeout S]
-#         [--kvm] SCENARIO[,SCENARIO...]
+#         [--smp N] [--kvm] SCENARIO[,SCENARIO...]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 name=vm kernel=$top/build/obj/debug/arch/x86/boot/bzImage
-initrd=$top/build/initramfs-debug.cpio.gz append="" timeout=900 accel=tcg
+initrd=$top/build/initramfs-debug.cpio.gz append="" timeout=900 accel=tcg smp=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--name) name=$2; shift 2 ;;
@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--kvm) accel=kvm; shift ;;
+	--smp) smp=$2; shift 2 ;;
 	-*) echo "vm: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -49,7 +50,7 @@ swtpm_pid=$!
 for _ in $(seq 50); do [ -S "$dir/swtpm.sock" ] && break; sleep 0.1; done
 [ -S "$dir/swtpm.sock" ] || { echo "vm: swtpm did not start" >&2; exit 1; }
 
-qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 1G \
+qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m 1G \
 	-display none -monitor none -no-reboot \
 	-chardev file,id=con,path="$console" -serial chardev:con \
 	-chardev file,id=tap,path="$tap" -serial chardev:tap \

@@ -102,7 +102,7 @@ case_e() {
 	lines=$(wc -l <$ASCII)
 	cp $BIN $STATE/before.bin
 	echo 2 >$BIN
-	size=$(($(stat -c %s $STATE/before.bin) - $(stat -c %s $BIN)))
+	size=$(($(wc -c <$STATE/before.bin) - $(wc -c <$BIN)))
 	head -c $size $STATE/before.bin >>$ARCHIVE
 	cp $BIN $STATE/expect.bin
 	expect_eq "(e) N=2 before kexec deleted two records" \
