@@ -41,6 +41,8 @@ step deps
 setup "install packages" scripts/deps.sh
 step tree
 setup "apply patches/series to linux-source-6.1" scripts/tree.sh
+step "quality gates"
+scripts/gates.sh | tee -a "$out"
 step "debug kernel"
 setup "build the debug kernel" scripts/build-kernel.sh debug
 step kselftests
@@ -53,6 +55,16 @@ setup "build the initramfs" scripts/initramfs.sh \
 vm main measure,kselftest,kexec-base
 vm flush-htable kselftest ima_flush_htable
 vm demo demo
+vm kexec-matrix kexec-matrix
+
+# The series with CONFIG_IMA_STAGING=n must behave as stock 6.1.
+step "kernel with CONFIG_IMA_STAGING=n"
+setup "build the CONFIG_IMA_STAGING=n kernel" scripts/build-kernel.sh nostaging CONFIG_IMA_STAGING=n
+setup "build its initramfs" scripts/initramfs.sh \
+	build/obj/nostaging/arch/x86/boot/bzImage build/initramfs-nostaging.cpio.gz
+step "boot nostaging: measure,kexec-base"
+scripts/vm.sh --name nostaging --kernel build/obj/nostaging/arch/x86/boot/bzImage \
+	--initrd build/initramfs-nostaging.cpio.gz measure,kexec-base | tee -a "$out"
 
 summary
 [ "$fail" -eq 0 ]

@@ -17,6 +17,17 @@ start() {
 	*) tap ok "boot_aggregate is not zero (the TPM was read)" ;;
 	esac
 
+	if [ -e $BIN"_staged" ]; then
+		modes="$(stat -c %a $BIN $ASCII $BIN"_staged" $ASCII"_staged" $COUNT | tr '\n' ' ')"
+		expect_eq "CONFIG_IMA_STAGING: list files 0660, count 0440" "$modes" "660 660 660 660 440 "
+	else
+		modes="$(stat -c %a $BIN $ASCII $COUNT | tr '\n' ' ')"
+		expect_eq "no CONFIG_IMA_STAGING: the stock files and modes (0440)" "$modes" "440 440 440 "
+		check "no CONFIG_IMA_STAGING: no _staged files" \
+			not ls $IMA/binary_runtime_measurements_staged $IMA/ascii_runtime_measurements_staged
+		check "no CONFIG_IMA_STAGING: the list cannot be written" \
+			not sh -c "echo A >$BIN"
+	fi
 	check "load the test policy" load_policy
 	before=$(nr_records)
 	for i in 1 2 3 4 5; do measure "measure-$i"; done
