@@ -3,12 +3,12 @@
 SHELL := /bin/bash
 KERNEL := build/obj/debug/arch/x86/boot/bzImage
 
-.PHONY: help deps tree kernel initramfs demo check lint export bench clean
+.PHONY: help deps tree kernel initramfs demo check lint export clean
 
 help:
 	@echo "make demo    build the patched kernel, boot it with a TPM, show staging"
 	@echo "make check   run every test (quality gates, kselftests, kexec) and count"
-	@echo "make deps | tree | kernel | initramfs | export | lint | bench | clean"
+	@echo "make deps | tree | kernel | initramfs | export | lint | clean"
 
 deps:
 	@scripts/deps.sh
@@ -33,9 +33,6 @@ lint:
 
 export:
 	@scripts/export.sh
-
-bench:
-	@scripts/bench.sh
 
 clean:
 	rm -rf build/obj build/vm build/logs build/*.cpio.gz
