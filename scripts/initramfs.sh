@@ -1,8 +1,10 @@
 #!/bin/bash
 # Build the guest initramfs: busybox, the guest tests (tests/guest), the IMA
 # kselftests when the tree has them, the real tools the tests use (kexec,
-# evmctl, tsspcrread, tpm2) with their shared libraries, and the kernel
-# itself for kexec.  Output is reproducible: sorted names, fixed mtimes.
+# evmctl and the tsspcrread it runs) with their shared libraries, and the
+# kernel itself for kexec.  Output is reproducible: sorted names, fixed
+# mtimes.  Keep it small: kexec tests carry it, uncompressed, from kernel
+# to kernel, and a TCG guest pays for every megabyte at each boot.
 #   initramfs.sh KERNEL_IMAGE OUTPUT [SELFTEST_DIR]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,9 +34,6 @@ add_prog() {
 add_prog /sbin/kexec
 add_prog /usr/bin/evmctl
 add_prog /usr/bin/tsspcrread
-add_prog /usr/bin/tpm2
-ln -sf tpm2 "$root/usr/bin/tpm2_pcrread"
-add_prog /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
 # /bin/sh from busybox also resolves evmctl's plain "tsspcrread" through PATH.
 
 install -m 0755 "$top/tests/guest/init" "$root/init"
