@@ -6,7 +6,9 @@
 #   a: no staging            b: staged, not deleted, at execute
 #   c: D after the load      d: records measured after the load
 #   e: N before kexec        f: the chain itself, checked at the end
-CASES="a b c d e"
+# imatest.cases=... on the kernel command line picks the cases to chain.
+CASES=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^imatest.cases=//p' | tr ',' ' ')
+[ -n "$CASES" ] || CASES="a b c d e"
 STATE=$WORK/kexec-matrix
 
 start() {
@@ -17,7 +19,7 @@ start() {
 	load_policy
 	mkdir -p $STATE
 	echo 1 >$STATE/boots
-	run_case a
+	run_case "${CASES%% *}"
 }
 
 resume() {
