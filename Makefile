@@ -1,14 +1,13 @@
 # Front door of the project.  `make demo` and `make check` are the two
 # commands of the README; the other targets are their steps.
 SHELL := /bin/bash
-KERNEL := build/obj/debug/arch/x86/boot/bzImage
 
 .PHONY: help deps tree kernel initramfs demo check lint export clean
 
 help:
 	@echo "make demo    build the patched kernel, boot it with a TPM, show staging"
-	@echo "make check   run every test (quality gates, kselftests, kexec) and count"
-	@echo "make deps | tree | kernel | initramfs | export | lint | clean"
+	@echo "make check   run every test (lint, host, kselftests, kexec) and count"
+	@echo "make deps | tree | kernel | initramfs | lint | export | clean"
 
 deps:
 	@scripts/deps.sh
@@ -20,19 +19,21 @@ kernel: tree
 	@scripts/build-kernel.sh debug
 
 initramfs: kernel
-	@scripts/build-selftests.sh && scripts/initramfs.sh $(KERNEL) build/initramfs-debug.cpio.gz build/selftests
+	@scripts/build-selftests.sh && scripts/initramfs.sh debug
 
+# The demo is the boot "demo" of tests/boots, run by the test command's
+# own steps (deps, tree, kernel, initramfs, boot).
 demo:
-	@scripts/demo.sh
+	@ONLY=demo scripts/check.sh
 
 check:
 	@scripts/check.sh
 
-lint:
-	@scripts/gates.sh
+lint: tree
+	@scripts/lint.sh
 
 export:
 	@scripts/export.sh
 
 clean:
-	rm -rf build/obj build/vm build/logs build/*.cpio.gz
+	rm -rf build/obj build/vm build/logs build/kselftest build/*.cpio.gz

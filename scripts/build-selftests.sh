@@ -1,14 +1,12 @@
 #!/bin/bash
-# Build the IMA kselftests of the series into build/selftests.  A tree
-# without them (no series) leaves the directory empty.
+# Build and install the IMA kselftests of the series the kernel's way
+# (make -C tools/testing/selftests TARGETS=ima install) into
+# build/kselftest, with the kernel's runner (run_kselftest.sh).  A tree
+# without them (no series) installs the runner alone.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-src=$top/build/linux/tools/testing/selftests/ima
-out=$top/build/selftests
-rm -rf "$out" && mkdir -p "$out"
-if [ ! -f "$src/Makefile" ]; then
-	echo "selftests: none in this tree"
-	exit 0
-fi
-make -s -C "$src" OUTPUT="$out" CC="ccache gcc"
-echo "selftests: $(cd "$out" && echo *)"
+. "$(dirname "$0")/lib.sh"
+out=$top/build/kselftest
+rm -rf "$out"
+make -s -C "$tree/tools/testing/selftests" O="$top/build/obj/kselftest" \
+	TARGETS=ima KSFT_INSTALL_PATH="$out" CC="ccache gcc" install >/dev/null
+echo "selftests: $(cat "$out/kselftest-list.txt" 2>/dev/null | tr '\n' ' ')"

@@ -1,79 +1,72 @@
 #!/bin/bash
-# The test command: install deps, apply the series, build the debug kernel,
-# the kselftests and the initramfs, run the guest scenarios in QEMU with
-# swtpm, then print one closing line counted from the TAP lines of all runs:
-#   N passed, N failed[, N skipped]
-# Exit status is non-zero on any failure.  build/logs/check.tap keeps it all.
-# ONLY=gates,main,flush-htable,demo,kexec-matrix,nostaging runs a subset
-# (for development; the full run is the test command).
+# The test command: install deps, apply the series, lint it, run the
+# host-side tests, then build each kernel flavour the boots need (with the
+# kselftests and the initramfs) and run the boots of tests/boots in QEMU
+# with swtpm.  It ends with one line counted from the TAP lines of all
+# steps:  N passed, N failed[, N skipped]
+# and exits non-zero on any failure.  build/logs/check.tap keeps it all.
+#   ONLY=NAME,...  runs a subset: lint, host, and boot names of tests/boots
+#                  (for development; the full run is the test command)
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+. "$(dirname "$0")/lib.sh"
+cd "$top" || exit 2
 mkdir -p build/logs
 out=build/logs/check.tap
 : >"$out"
 start=$SECONDS
 
-step() { printf '### %s (at %ds)\n' "$*" $((SECONDS - start)) | tee -a "$out"; }
-# A setup step that fails counts as one failed test and ends the run.
+known=" lint host $(boot_names | tr '\n' ' ')"
+for w in ${ONLY//,/ }; do
+	[[ $known == *" $w "* ]] || { echo "check: ONLY names '$w'; known:$known" >&2; exit 2; }
+done
+wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+banner() { printf '### %s (at %ds)\n' "$*" $((SECONDS - start)) | tee -a "$out"; }
+finish() {
+	echo "# wall time $((SECONDS - start))s, TAP in $out"
+	line=$(tap_summary "$out")
+	echo "$line"
+	[[ $line == *" 0 failed"* ]]
+}
+# setup DESC COMMAND...: a build step; its failure is one failed line and
+# ends the run (nothing after it could run).
 setup() {
-	desc=$1; shift
-	if "$@"; then return 0; fi
-	echo "not ok - setup: $desc" | tee -a "$out"
-	summary
+	local desc=$1; shift
+	"$@" && return 0
+	echo "not ok - setup: $desc (exit status $?)" | tee -a "$out"
+	finish
 	exit 1
 }
-summary() {
-	pass=$(grep -Ec '^ok ' "$out" | tr -d ' ')
-	skip=$(grep -Ec '^ok .*# SKIP' "$out" | tr -d ' ')
-	fail=$(grep -Ec '^not ok ' "$out" | tr -d ' ')
-	pass=$((pass - skip))
-	echo "# wall time $((SECONDS - start))s, TAP in $out"
-	line="$pass passed, $fail failed"
-	[ "$skip" -gt 0 ] && line="$line, $skip skipped"
-	echo "$line"
-}
-wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
-# vm NAME SCENARIOS [APPEND]: one boot; its TAP lines go to the log.
-vm() {
-	wanted "$1" || return 0
-	step "boot $1: $2 ${3:-}"
-	scripts/vm.sh --name "$1" --append "${3:-}" "$2" | tee -a "$out"
+built=" "
+need_flavour() {
+	[[ $built == *" $1 "* ]] && return
+	if [ "$built" = " " ]; then
+		banner "kselftests"
+		setup "build and install the IMA kselftests" scripts/build-selftests.sh
+	fi
+	banner "kernel flavour $1"
+	setup "build the $1 kernel" scripts/build-kernel.sh "$1"
+	setup "build the $1 initramfs" scripts/initramfs.sh "$1"
+	built="$built$1 "
 }
 
-step deps
+banner deps
 setup "install packages" scripts/deps.sh
-step tree
+banner tree
 setup "apply patches/series to linux-source-6.1" scripts/tree.sh
-if wanted gates; then
-	step "quality gates"
-	scripts/gates.sh | tee -a "$out"
+if wanted lint; then
+	banner lint
+	run_step lint "$out" scripts/lint.sh
 fi
-step "debug kernel"
-setup "build the debug kernel" scripts/build-kernel.sh debug
-step kselftests
-setup "build the IMA kselftests" scripts/build-selftests.sh
-step initramfs
-setup "build the initramfs" scripts/initramfs.sh \
-	build/obj/debug/arch/x86/boot/bzImage build/initramfs-debug.cpio.gz \
-	build/selftests
-
-vm main measure,kselftest,kexec-base
-vm flush-htable kselftest ima_flush_htable
-vm demo demo
-vm kexec-matrix kexec-matrix
-
-# The series with CONFIG_IMA_STAGING=n must behave as stock 6.1.
-if wanted nostaging; then
-	step "kernel with CONFIG_IMA_STAGING=n"
-	setup "build the CONFIG_IMA_STAGING=n kernel" \
-		scripts/build-kernel.sh nostaging CONFIG_IMA_STAGING=n
-	setup "build its initramfs" scripts/initramfs.sh \
-		build/obj/nostaging/arch/x86/boot/bzImage build/initramfs-nostaging.cpio.gz
-	step "boot nostaging: measure,kexec-base"
-	scripts/vm.sh --name nostaging --kernel build/obj/nostaging/arch/x86/boot/bzImage \
-		--initrd build/initramfs-nostaging.cpio.gz measure,kexec-base | tee -a "$out"
+if wanted host; then
+	banner "host-side tests"
+	run_step host "$out" tests/host/harness.sh
 fi
+while read -r name flavour scenarios args; do
+	wanted "$name" || continue
+	need_flavour "$flavour" </dev/null
+	banner "boot $name ($flavour): $scenarios $args"
+	run_step "boot $name" "$out" scripts/vm.sh --name "$name" --flavour "$flavour" \
+		--append "$args" "$scenarios" </dev/null
+done < <(data_lines tests/boots)
 
-summary
-[ "$fail" -eq 0 ]
+finish

@@ -3,11 +3,9 @@
 # regenerate patches/series.  Output depends only on the commits, so
 # exporting an unchanged stack rewrites identical bytes.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-tree=$top/build/linux
+. "$(dirname "$0")/lib.sh"
 [ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] || {
-	"$top/scripts/tree.sh" --mark
-echo "export: build/linux has uncommitted changes" >&2; exit 1; }
+	echo "export: build/linux has uncommitted changes" >&2; exit 1; }
 rm -f "$top"/patches/*.patch
 git -C "$tree" format-patch -q --no-signature --zero-commit --no-numbered \
 	-o "$top/patches" base..HEAD

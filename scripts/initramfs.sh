@@ -1,16 +1,21 @@
 #!/bin/bash
-# Build the guest initramfs: busybox, the guest tests (tests/guest), the IMA
-# kselftests when the tree has them, the real tools the tests use (kexec,
-# evmctl and the tsspcrread it runs) with their shared libraries, and the
-# kernel itself for kexec.  Output is reproducible: sorted names, fixed
+# Build the guest initramfs of kernel flavour NAME, the one recipe for
+# every boot: busybox, the guest tests (tests/guest), the installed
+# kselftests with the kernel's runner (build/kselftest), the real tools the
+# tests use (kexec, evmctl and the tsspcrread it runs, GNU timeout for the
+# runner) with their shared libraries, and the flavour's kernel for kexec.
+# Output is build/initramfs-NAME.cpio.gz, reproducible: sorted names, fixed
 # mtimes.  Keep it small: kexec tests carry it, uncompressed, from kernel
 # to kernel, and a TCG guest pays for every megabyte at each boot.
-#   initramfs.sh KERNEL_IMAGE OUTPUT [SELFTEST_DIR]
+#   initramfs.sh FLAVOUR
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-kernel=${1:?usage: initramfs.sh KERNEL OUTPUT [SELFTEST_DIR]}
-out=${2:?usage: initramfs.sh KERNEL OUTPUT [SELFTEST_DIR]}
-selftests=${3:-}
+. "$(dirname "$0")/lib.sh"
+flavour=${1:?usage: initramfs.sh FLAVOUR}
+kernel=$(flavour_kernel "$flavour")
+out=$(flavour_initramfs "$flavour")
+selftests=$top/build/kselftest
+[ -r "$kernel" ] || { echo "initramfs: $kernel missing (scripts/build-kernel.sh $flavour)" >&2; exit 1; }
+[ -x "$selftests/run_kselftest.sh" ] || { echo "initramfs: no kselftests in build/kselftest (scripts/build-selftests.sh)" >&2; exit 1; }
 root=$(mktemp -d "${TMPDIR:-/tmp}/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
@@ -35,19 +40,18 @@ add_prog /sbin/kexec
 add_prog /usr/bin/evmctl
 add_prog /usr/bin/tsspcrread
 # /bin/sh from busybox also resolves evmctl's plain "tsspcrread" through PATH.
+# The kselftest runner wants GNU timeout (--foreground); busybox's has not.
+rm -f "$root/usr/bin/timeout"
+add_prog /usr/bin/timeout
 
 install -m 0755 "$top/tests/guest/init" "$root/init"
 mkdir -p "$root/tests"
 cp "$top"/tests/guest/*.sh "$root/tests/"
 chmod 0755 "$root"/tests/*.sh
-if [ -n "$selftests" ] && [ -d "$selftests" ]; then
-	cp -a "$selftests/." "$root/selftests/"
-	for p in "$root"/selftests/*; do
-		if [ -f "$p" ] && file -b "$p" | grep -q 'dynamically linked'; then
-			add_libs "$p"
-		fi
-	done
-fi
+cp -a "$selftests/." "$root/selftests/"
+while IFS= read -r p; do
+	if file -b "$p" | grep -q 'dynamically linked'; then add_libs "$p"; fi
+done < <(find "$root/selftests" -type f -perm -u+x)
 cp "$kernel" "$root/boot/bzImage"
 
 find "$root" -exec touch -h -d @0 {} +

@@ -5,9 +5,8 @@
 # build/linux has commits that were not exported (scripts/export.sh), unless
 # FORCE=1.  LINUX_TARBALL names another 6.1 tarball.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 tarball=${LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-tree=$top/build/linux
 base_tag=base
 
 git_k() { git -C "$tree" -c user.name=ima-staging -c user.email=ima-staging@localhost "$@"; }
@@ -30,7 +29,7 @@ fi
 # Nothing to do when the tree already holds exactly patches/: no file is
 # touched, so the next build stays incremental.
 state=$tree/.git/ima-series
-sum=$(cd "$top/patches" && cat series $(grep -v '^#' series 2>/dev/null) 2>/dev/null | sha256sum | cut -c1-16)
+sum=$(cd "$top/patches" && cat series $(series_patches) | sha256sum | cut -c1-16)
 head=$(git_k rev-parse HEAD)
 if [ "${1:-}" = --mark ]; then	# called by export.sh: HEAD is patches/
 	echo "$sum $head" >"$state"
@@ -49,11 +48,10 @@ git_k am --abort >/dev/null 2>&1 || true
 git_k checkout -q -B staging "$base_tag"
 git_k reset -q --hard "$base_tag"
 n=0
-while read -r p; do
-	case "$p" in ''|'#'*) continue ;; esac
+for p in $(series_patches); do
 	git_k am -q --keep-cr "$top/patches/$p" || {
 		echo "tree: $p does not apply" >&2; git_k am --abort; exit 1; }
 	n=$((n + 1))
-done < <(cat "$top/patches/series" 2>/dev/null || true)
+done
 echo "$sum $(git_k rev-parse HEAD)" >"$state"
 echo "tree: build/linux at $(git_k describe --always --tags) ($n patches)"

@@ -1,20 +1,21 @@
 #!/bin/bash
-# Boot a kernel with an initramfs under QEMU with a fresh software TPM 2.0
-# (swtpm) and run guest scenarios.  The guest's TAP (serial port 2) is
-# streamed to stdout; the host adds two checks of its own: the guest ran to
-# the end, and the kernel console shows no splat.  Exit status: 0 when every
-# line is ok, 1 otherwise.  swtpm and qemu are stopped by pid on every path.
-#   vm.sh [--name N] [--kernel K] [--initrd I] [--append ARGS] [--timeout S]
-#         [--smp N] [--kvm] SCENARIO[,SCENARIO...]
+# Boot a kernel flavour with its initramfs under QEMU with a fresh software
+# TPM 2.0 (swtpm) and run guest scenarios.  The guest's TAP (serial port 2)
+# is streamed to stdout; the host adds checks of its own: the guest ran to
+# the end, printed as many results as its plan says, and the kernel console
+# shows nothing that tests/console-badness names.  Exit status: 0 when
+# every line is ok, 1 otherwise.  swtpm and qemu are stopped by pid on
+# every path.  build/vm/NAME keeps console.log, tap.log, swtpm.log and
+# qemu-cmd (the exact swtpm and QEMU command lines, to rerun by hand).
+#   vm.sh [--name N] [--flavour F] [--append ARGS] [--timeout S] [--smp N]
+#         [--kvm] SCENARIO[,SCENARIO...]
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-name=vm kernel=$top/build/obj/debug/arch/x86/boot/bzImage
-initrd=$top/build/initramfs-debug.cpio.gz append="" timeout=900 accel=tcg smp=2
+. "$(dirname "$0")/lib.sh"
+name=vm flavour=debug append="" timeout=900 accel=tcg smp=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--name) name=$2; shift 2 ;;
-	--kernel) kernel=$2; shift 2 ;;
-	--initrd) initrd=$2; shift 2 ;;
+	--flavour) flavour=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--kvm) accel=kvm; shift ;;
@@ -24,8 +25,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 scenarios=${1:?usage: vm.sh [options] SCENARIO[,SCENARIO...]}
+kernel=$(flavour_kernel "$flavour") initrd=$(flavour_initramfs "$flavour")
 for f in "$kernel" "$initrd"; do
-	[ -r "$f" ] || { echo "vm: $f missing" >&2; exit 2; }
+	[ -r "$f" ] || { echo "vm: ${f#$top/} missing (scripts/check.sh builds it)" >&2; exit 2; }
 done
 
 dir=$top/build/vm/$name
@@ -43,26 +45,35 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "vm: interrupted" >&2; exit 130' INT TERM
 
-swtpm socket --tpm2 --tpmstate dir="$dir/tpm" \
-	--ctrl type=unixio,path="$dir/swtpm.sock" \
-	--flags not-need-init,startup-clear --log file="$dir/swtpm.log" &
+swtpm=(swtpm socket --tpm2 --tpmstate dir="$dir/tpm"
+	--ctrl type=unixio,path="$dir/swtpm.sock"
+	--flags not-need-init,startup-clear --log file="$dir/swtpm.log")
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m 1G
+	-display none -monitor none -no-reboot
+	-chardev file,id=con,path="$console" -serial chardev:con
+	-chardev file,id=tap,path="$tap" -serial chardev:tap
+	-chardev socket,id=chrtpm,path="$dir/swtpm.sock"
+	-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 imatest=$scenarios $append")
+{
+	echo "# boot $name: swtpm first, on a fresh state dir, then QEMU"
+	printf 'rm -rf %q && mkdir -p %q\n' "$dir/tpm" "$dir/tpm"
+	printf '%q ' "${swtpm[@]}"; echo '&'
+	printf '%q ' "${qemu[@]}"; echo
+} >"$dir/qemu-cmd"
+
+"${swtpm[@]}" &
 swtpm_pid=$!
 for _ in $(seq 50); do [ -S "$dir/swtpm.sock" ] && break; sleep 0.1; done
-[ -S "$dir/swtpm.sock" ] || { echo "vm: swtpm did not start" >&2; exit 1; }
+[ -S "$dir/swtpm.sock" ] || { echo "not ok - vm $name: swtpm started (see ${dir#$top/}/swtpm.log)"; exit 1; }
 
-qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m 1G \
-	-display none -monitor none -no-reboot \
-	-chardev file,id=con,path="$console" -serial chardev:con \
-	-chardev file,id=tap,path="$tap" -serial chardev:tap \
-	-chardev socket,id=chrtpm,path="$dir/swtpm.sock" \
-	-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 imatest=$scenarios $append" \
-	</dev/null >"$dir/qemu.log" 2>&1 &
+"${qemu[@]}" </dev/null >"$dir/qemu.log" 2>&1 &
 qemu_pid=$!
 t0=$SECONDS
-echo "# vm $name: $scenarios ($accel, timeout ${timeout}s), console in ${console#$top/}"
-tail -n +1 -f "$tap" --pid="$qemu_pid" 2>/dev/null | sed -u '/^# imatest: done/d' |
+echo "# vm $name: $scenarios ($flavour, $accel, timeout ${timeout}s), console in ${console#$top/}"
+# The serial port ends lines with \r\n.
+tail -n +1 -f "$tap" --pid="$qemu_pid" 2>/dev/null | sed -u 's/\r$//; /^# imatest: done/d' |
 	while IFS= read -r line; do
 		# time stamps on the guest's comments show where a boot spends it
 		case $line in "# "*) line="$line  [$((SECONDS - t0))s]" ;; esac
@@ -93,14 +104,22 @@ else
 	echo "not ok - vm $name: guest ran to the end ($why)"
 	tail -n 25 "$console" | sed 's/^/#   /'
 fi
-# WARNING: covers lockdep's and RCU's reports; the rest are the other splats.
-splat='WARNING:|BUG:|BUG |Oops|Kernel panic|DEBUG_LOCKS_WARN_ON|lockdep is turned off|list_add corruption|list_del corruption|KASAN|UBSAN|kmemleak: .*new suspected|stack-protector|general protection fault|INFO: task .* blocked|self-detected stall|detected stalls'
-if grep -Eq "$splat" "$console"; then
-	status=1
-	echo "not ok - vm $name: no kernel splat on the console"
-	grep -En -m 5 -A 12 "$splat" "$console" | sed 's/^/#   /'
+# The guest's plan (its last 1..N) against the results it printed.
+plan=$(tr -d '\r' <"$tap" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | tail -n 1)
+seen=$(grep -Ec '^(not )?ok [0-9]+ ' "$tap" || true)
+if [ -n "$plan" ] && [ "$plan" -eq "$seen" ]; then
+	echo "ok - vm $name: guest printed the $plan results of its plan"
 else
-	echo "ok - vm $name: no kernel splat on the console"
+	status=1
+	echo "not ok - vm $name: guest printed the $seen results of its plan (plan: ${plan:-none})"
+fi
+badness=$(data_lines "$top/tests/console-badness")
+if grep -Eq "$badness" "$console"; then
+	status=1
+	echo "not ok - vm $name: nothing from tests/console-badness on the console"
+	grep -En -m 5 -A 12 "$badness" "$console" | sed 's/^/#   /'
+else
+	echo "ok - vm $name: nothing from tests/console-badness on the console"
 fi
 grep -q '^not ok' "$tap" && status=1
 exit $status

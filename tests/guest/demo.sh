@@ -12,7 +12,7 @@ start() {
 		tap "not ok" "this kernel has CONFIG_IMA_STAGING"
 		return
 	fi
-	load_policy
+	need_policy || return
 	for i in 1 2 3 4 5 6; do measure "demo-file-$i"; done
 	say "A kernel with CONFIG_IMA_STAGING and a TPM; six files were just measured."
 	run "ls -l /sys/kernel/security/ima/ | grep measurements"

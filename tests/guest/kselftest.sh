@@ -1,31 +1,69 @@
-# The IMA kselftests of the series (tools/testing/selftests/ima), run in
-# the guest; each of their results becomes one TAP line of ours.  Their
-# archive of deleted records is $WORK/saved/archive.bin.
+# The IMA kselftests of the series (tools/testing/selftests/ima), installed
+# the kernel's way and run by the kernel's runner (run_kselftest.sh, which
+# reports each binary's exit status and timeout).  Each test result becomes
+# one TAP line of ours, and each binary one more: it exited 0 (or skipped)
+# and printed every result its plan announced.  The archive of deleted
+# records is $WORK/saved/archive.bin.
 
 start() {
-	t=/selftests/staging_test
-	if [ ! -x $t ]; then
-		tap "not ok" "kselftest $t is in the initramfs"
+	if [ ! -x /selftests/run_kselftest.sh ]; then
+		tap "not ok" "the kselftests are in the initramfs"
 		return
 	fi
-	load_policy
-	name=""
-	IMA_STAGING_ARCHIVE=$WORK/saved/archive.bin $t 2>&1 | while IFS= read -r line; do
+	need_policy || return
+	(cd /selftests && IMA_STAGING_ARCHIVE=$ARCHIVE ./run_kselftest.sh -c ima) 2>&1 | ksft_tap
+}
+
+# ksft_tap: the runner's nested TAP on stdin, ours on stdout.
+ksft_tap() {
+	binaries=0 nbin="" plan="" seen=0 prog=""
+	while IFS= read -r line; do
 		case $line in
-		"#  RUN "*)
-			name=$(echo "$line" | sed 's/^#  RUN *//; s/ [.][.][.]$//') ;;
-		"ok "*"# SKIP"*)
-			tap skip "kselftest $name" "${line#*# SKIP }" ;;
-		"ok "*)
-			tap ok "kselftest ${line#ok [0-9]* }" ;;
-		"not ok "*)
-			tap "not ok" "kselftest ${line#not ok [0-9]* }" ;;
-		"# Totals"*|"# PASSED"*|"# FAILED"*)
-			echo "$line" ;;
-		"#"*)
-			echo "#   ${line#\#}" ;;
+		"# selftests: "*)
+			prog=${line#\# selftests: } plan="" seen=0 ;;
+		"# 1.."*)
+			plan=${line#\# 1..} ;;
+		"# ok "*"# SKIP"*)
+			seen=$((seen + 1))
+			r=${line#\# ok [0-9]* }
+			tap skip "kselftest ${r%% \# SKIP*}" "${r#* \# SKIP }" ;;
+		"# ok "*)
+			seen=$((seen + 1))
+			tap ok "kselftest ${line#\# ok [0-9]* }" ;;
+		"# not ok "*)
+			seen=$((seen + 1))
+			tap "not ok" "kselftest ${line#\# not ok [0-9]* }" ;;
+		"ok "*|"not ok "*)
+			binaries=$((binaries + 1))
+			ksft_binary "$line" ;;
+		"1.."*)
+			nbin=${line#1..} ;;
+		"# "*)
+			echo "#   ${line#\# }" ;;
 		*)
 			echo "#   $line" ;;
 		esac
 	done
+	if [ -z "${nbin:-}" ] || [ "$binaries" -ne "$nbin" ]; then
+		tap "not ok" "kselftest runner ran every binary of its plan" \
+			"ran $binaries, plan ${nbin:-missing}"
+	fi
+}
+
+# ksft_binary RUNNER_LINE: one line for a binary, from the runner's verdict
+# (exit status, timeout) and the binary's own plan against what it printed.
+ksft_binary() {
+	desc="kselftest $prog: exit status and all ${plan:-?} planned results"
+	case $1 in
+	"ok "*"# SKIP"*)
+		tap skip "$desc" "the binary skipped (exit 4)"
+		return ;;
+	"not ok "*)
+		why="runner: ${1##*\# }" ;;
+	*)
+		why="" ;;
+	esac
+	[ -n "$plan" ] || why="${why:+$why; }no plan printed"
+	[ -n "$plan" ] && [ "$seen" -ne "$plan" ] && why="${why:+$why; }$seen results printed"
+	if [ -z "$why" ]; then tap ok "$desc"; else tap "not ok" "$desc" "$why"; fi
 }

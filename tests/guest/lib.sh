@@ -1,12 +1,13 @@
 # Shared helpers of the guest scenarios (sourced by /init).  TAP out, one
 # line per check; the counter lives in /run so it survives kexec (the next
-# kernel boots an initramfs cut from this root, see kexec_into).
+# kernel boots an initramfs cut from this root, see kexec_load).  WORK may
+# be set before sourcing (the host-side tests of these helpers do).
 IMA=/sys/kernel/security/ima
 BIN=$IMA/binary_runtime_measurements
 ASCII=$IMA/ascii_runtime_measurements
 COUNT=$IMA/runtime_measurements_count
 OWNER=4242		# the IMA policy measures files owned by this uid
-WORK=/run/imatest
+WORK=${WORK:-/run/imatest}
 export TPM_INTERFACE_TYPE=dev TPM_DEVICE=/dev/tpmrm0
 mkdir -p $WORK/files $WORK/saved
 
@@ -39,13 +40,23 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then tap ok "$1"; else tap "not ok" "$1" "got '$2', want '$3'"; fi
 }
 
+# cmdline_arg NAME: the value of the last NAME=value on the kernel
+# command line (empty when absent).
+cmdline_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+
+# run_scenario NAME start|resume: a scenario that dies on the way (a shell
+# error ends its subshell) is one failed line; one that kexecs never returns.
 run_scenario() {
 	if [ ! -f /tests/$1.sh ]; then
 		tap "not ok" "scenario $1 exists"
 		return
 	fi
 	echo "# --- scenario $1 ($2)"
-	(. /tests/$1.sh; "$2")
+	rm -f $WORK/scenario-ended
+	(. /tests/$1.sh; "$2"; : >$WORK/scenario-ended)
+	rc=$?
+	[ -f $WORK/scenario-ended ] ||
+		tap "not ok" "scenario $1 ($2) ran to its end" "its shell exited with status $rc"
 }
 
 finish() {
@@ -69,12 +80,18 @@ finish() {
 
 nr_records() { cat $COUNT; }
 
-# Load the test policy once per kernel (the mark is in /tmp, which kexec
-# does not carry): measure reads of files owned by $OWNER.
-load_policy() {
+# need_policy: load the test policy once per kernel (the mark is in /tmp,
+# which kexec does not carry): measure reads of files owned by $OWNER.  The
+# load is a TAP line of its own; callers stop when it fails.
+need_policy() {
 	[ -f /tmp/policy-loaded ] && return 0
-	echo "measure func=FILE_CHECK mask=^MAY_READ fowner=$OWNER" >$IMA/policy || return 1
-	touch /tmp/policy-loaded
+	if out=$(echo "measure func=FILE_CHECK mask=^MAY_READ fowner=$OWNER" 2>&1 >$IMA/policy); then
+		touch /tmp/policy-loaded
+		tap ok "load the IMA test policy"
+	else
+		tap "not ok" "load the IMA test policy" "$out"
+		return 1
+	fi
 }
 
 # measure NAME [CONTENT]: create a file owned by $OWNER and read it, which

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Quality gates a kernel maintainer runs on the series before reading it.
-# One TAP line per gate, with its figure; non-zero exit if any fails.
+# The lint: the checks a kernel maintainer runs on the series before
+# reading it.  One TAP line per check, with its figure; non-zero exit if
+# any fails.
 #   - git am on a fresh extraction of the pristine tarball
 #   - checkpatch.pl --strict on every patch (exceptions: scripts/checkpatch.exceptions)
 #   - every patch builds on its own (touched objects, W=1, sparse), with the
@@ -10,22 +11,21 @@
 #   - the new rst parses without warnings (docutils)
 #   - get_maintainer.pl names the IMA maintainers and list, and covers
 #     every new file
-# It works in build/gate-tree, a git worktree of build/linux, so build/linux
+# It works in build/lint-tree, a git worktree of build/linux, so build/linux
 # and its objects are left alone.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-tree=$top/build/linux
-wt=$top/build/gate-tree
-logs=$top/build/logs/gates
+. "$(dirname "$0")/lib.sh"
+wt=$top/build/lint-tree
+logs=$top/build/logs/lint
 tarball=${LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 mkdir -p "$logs"
 status=0
 
-gate() {	# gate ok|fail NAME FIGURE
+result() {	# result ok|fail NAME FIGURE
 	if [ "$1" = ok ]; then
-		echo "ok - gate: $2: $3"
+		echo "ok - lint: $2: $3"
 	else
-		echo "not ok - gate: $2: $3"
+		echo "not ok - lint: $2: $3"
 		status=1
 	fi
 }
@@ -36,17 +36,17 @@ npatch=$(echo "$commits" | grep -c .)
 
 # --- git am on a fresh extraction -------------------------------------------
 t=$SECONDS
-fresh=$(mktemp -d "${TMPDIR:-/tmp}/gate-am.XXXXXX")
+fresh=$(mktemp -d "${TMPDIR:-/tmp}/lint-am.XXXXXX")
 files=$(git -C "$tree" diff --name-only --diff-filter=MD base HEAD | sed 's|^|*/|')
 if tar -xJf "$tarball" -C "$fresh" --strip-components=1 --wildcards $files 2>"$logs/am.log" &&
    git -C "$fresh" init -q && git -C "$fresh" add -f -A &&
    git -C "$fresh" -c user.name=g -c user.email=g@g commit -qm base &&
    git -C "$fresh" -c user.name=g -c user.email=g@g am -q \
-	$(sed "s|^|$top/patches/|" "$top/patches/series") >>"$logs/am.log" 2>&1; then
-	gate ok "git am on a fresh extraction of $(basename "$tarball")" \
+	$(series_patches | sed "s|^|$top/patches/|") >>"$logs/am.log" 2>&1; then
+	result ok "git am on a fresh extraction of $(basename "$tarball")" \
 		"$npatch patches applied ($((SECONDS - t))s)"
 else
-	gate fail "git am on a fresh extraction of $(basename "$tarball")" "see $logs/am.log"
+	result fail "git am on a fresh extraction of $(basename "$tarball")" "see $logs/am.log"
 	show "$logs/am.log"
 fi
 rm -rf "$fresh"
@@ -56,7 +56,7 @@ t=$SECONDS
 exceptions=$top/scripts/checkpatch.exceptions
 : >"$logs/checkpatch.log"
 found=0 excused=0
-for p in $(cat "$top/patches/series"); do
+for p in $(series_patches); do
 	(cd "$tree" && scripts/checkpatch.pl --strict --no-summary --terse \
 		--ignore SPDX_LICENSE_TAG "$top/patches/$p" 2>/dev/null) |
 		grep -E ': (ERROR|WARNING|CHECK):' | while IFS= read -r finding; do
@@ -71,32 +71,22 @@ done
 found=$(grep -c '^finding' "$logs/checkpatch.log")
 excused=$(grep -c '^excused' "$logs/checkpatch.log")
 if [ "$found" -eq 0 ]; then
-	gate ok "checkpatch --strict" "$npatch patches, 0 findings, $excused excused by scripts/checkpatch.exceptions ($((SECONDS - t))s)"
+	result ok "checkpatch --strict" "$npatch patches, 0 findings, $excused excused by scripts/checkpatch.exceptions ($((SECONDS - t))s)"
 else
-	gate fail "checkpatch --strict" "$found findings"
+	result fail "checkpatch --strict" "$found findings"
 	grep '^finding' "$logs/checkpatch.log" | show /dev/stdin 30
 fi
 
 # --- per-patch builds with W=1 and sparse -------------------------------------
 if [ ! -d "$wt" ]; then
 	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$wt" base || exit 1
+	git -C "$tree" worktree add -q --detach "$wt" base >"$logs/worktree.log" 2>&1 || {
+		result fail "per-patch builds" "no worktree in ${wt#$top/} (see $logs/worktree.log)"
+		exit 1
+	}
 fi
-export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
-export KBUILD_BUILD_USER=ima-staging KBUILD_BUILD_HOST=build
 kernel_objs="security/integrity/ima/ kernel/kexec_core.o kernel/kexec_file.o"
 
-# configure OBJ [CONFIG_X=v ...]: tinyconfig + Kconfig.fragment + overrides
-configure() {
-	local obj=$1; shift
-	mkdir -p "$obj"
-	{ cat "$top/Kconfig.fragment"; for o in "$@"; do
-		case $o in *=n) echo "# ${o%=n} is not set" ;; *) echo "$o" ;; esac
-	done; } >"$obj/fragment.config"
-	make -s -C "$wt" O="$obj" tinyconfig >/dev/null 2>&1 &&
-	(cd "$obj" && "$wt/scripts/kconfig/merge_config.sh" -m -O "$obj" .config fragment.config >/dev/null 2>&1) &&
-	make -s -C "$wt" O="$obj" olddefconfig >/dev/null 2>&1
-}
 # build OBJ LOG: the kernel objects the series touches, W=1, sparse on
 # what is recompiled; warnings (less line numbers) are appended to LOG.
 build() {
@@ -108,8 +98,8 @@ build() {
 
 t=$SECONDS
 git -C "$wt" checkout -q --detach base
-base_obj=$top/build/obj/gate-base
-configure "$base_obj" && make -s -C "$wt" O="$base_obj" CC="ccache gcc" -j"$(nproc)" \
+base_obj=$top/build/obj/lint-base
+configure "$wt" "$base_obj" known >/dev/null 2>&1 && make -s -C "$wt" O="$base_obj" CC="ccache gcc" -j"$(nproc)" \
 	W=1 C=2 $kernel_objs >"$base_obj/build.log" 2>&1
 grep -E 'warning:|error:' "$base_obj/build.log" | sed -E "s|$wt/||; s|:[0-9]+(:[0-9]+)?:|:|" |
 	sort -u >"$logs/base-warnings"
@@ -120,13 +110,13 @@ touched_c=$(git -C "$tree" diff --name-only base HEAD -- '*.c' | grep -v '^tools
 
 for cfg in test:CONFIG_IMA_STAGING=y staging-off:CONFIG_IMA_STAGING=n kexec-off:CONFIG_IMA_KEXEC=n; do
 	name=${cfg%%:*} opt=${cfg#*:}
-	obj=$top/build/obj/gate-$name
+	obj=$top/build/obj/lint-$name
 	warn=$logs/warnings-$name
 	: >"$warn"
 	failed=""
 	n=0
 	git -C "$wt" checkout -q --detach base
-	configure "$obj" "$opt" || { failed="configure"; }
+	configure "$wt" "$obj" known "$opt" 2>"$obj.configure.log" || failed="configure"
 	for c in $commits; do
 		[ -n "$failed" ] && break
 		n=$((n + 1))
@@ -134,19 +124,23 @@ for cfg in test:CONFIG_IMA_STAGING=y staging-off:CONFIG_IMA_STAGING=n kexec-off:
 		# only patches that touch kernel sources need a build
 		git -C "$wt" diff --name-only "$c^" "$c" | grep -qvE '^(Documentation|tools|MAINTAINERS)' || continue
 		if git -C "$wt" diff --name-only "$c^" "$c" | grep -q 'Kconfig'; then
-			configure "$obj" "$opt" || { failed="configure at patch $n"; break; }
+			configure "$wt" "$obj" known "$opt" 2>"$obj.configure.log" ||
+				{ failed="configure at patch $n"; break; }
 		fi
 		build "$obj" "$warn" || failed="patch $n ($(git -C "$wt" log -1 --format=%s "$c"))"
 	done
 	sort -u "$warn" | comm -23 - "$logs/base-warnings" >"$warn.new"
 	if [ -n "$failed" ]; then
-		gate fail "every patch builds ($name, $opt)" "$failed does not build"
-		grep -E 'error' "$obj/build.log" | show /dev/stdin 15
+		result fail "every patch builds ($name, $opt)" "$failed does not build"
+		case $failed in
+		configure*) show "$obj.configure.log" 15 ;;
+		*) grep -E 'error' "$obj/build.log" | show /dev/stdin 15 ;;
+		esac
 	elif [ -s "$warn.new" ]; then
-		gate fail "every patch builds ($name, $opt)" "$(wc -l <"$warn.new") new W=1/sparse warnings"
+		result fail "every patch builds ($name, $opt)" "$(wc -l <"$warn.new") new W=1/sparse warnings"
 		show "$warn.new" 15
 	else
-		gate ok "every patch builds ($name, $opt)" "$npatch patches, no new W=1 or sparse warning"
+		result ok "every patch builds ($name, $opt)" "$npatch patches, no new W=1 or sparse warning"
 	fi
 done
 echo "# per-patch builds took $((SECONDS - t))s"
@@ -156,10 +150,10 @@ git -C "$wt" checkout -q --detach "$(git -C "$tree" rev-parse HEAD)"
 (cd "$wt" && for f in $touched_c; do scripts/kernel-doc -none "$f"; done) 2>&1 |
 	sed -E 's|:[0-9]+:|:|' | sort -u | comm -23 - "$logs/base-kerneldoc" >"$logs/kerneldoc.new"
 if [ -s "$logs/kerneldoc.new" ]; then
-	gate fail "kernel-doc -none" "$(wc -l <"$logs/kerneldoc.new") new findings"
+	result fail "kernel-doc -none" "$(wc -l <"$logs/kerneldoc.new") new findings"
 	show "$logs/kerneldoc.new"
 else
-	gate ok "kernel-doc -none" "$(echo $touched_c | wc -w) touched C files, no new finding"
+	result ok "kernel-doc -none" "$(echo $touched_c | wc -w) touched C files, no new finding"
 fi
 
 # --- documentation ----------------------------------------------------------------
@@ -177,15 +171,15 @@ for f in sys.argv[2:]:
 sys.exit(1 if bad else 0)
 EOF
 then
-	gate ok "rst parses without warnings" "$(echo $rst | wc -w) new document(s)"
+	result ok "rst parses without warnings" "$(echo $rst | wc -w) new document(s)"
 else
-	gate fail "rst parses without warnings" "see $logs/rst.log"
+	result fail "rst parses without warnings" "see $logs/rst.log"
 	show "$logs/rst.log"
 fi
 
 # --- get_maintainer -------------------------------------------------------------
 (cd "$wt" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
-	$(sed "s|^|$top/patches/|" "$top/patches/series")) >"$logs/maintainers" 2>&1
+	$(series_patches | sed "s|^|$top/patches/|")) >"$logs/maintainers" 2>&1
 uncovered=""
 for f in $(git -C "$tree" diff --name-only --diff-filter=A base HEAD); do
 	(cd "$wt" && scripts/get_maintainer.pl --no-git --no-git-fallback -f "$f" 2>/dev/null) |
@@ -193,9 +187,9 @@ for f in $(git -C "$tree" diff --name-only --diff-filter=A base HEAD); do
 done
 if grep -q 'zohar@linux.ibm.com' "$logs/maintainers" &&
    grep -q 'linux-integrity@vger.kernel.org' "$logs/maintainers" && [ -z "$uncovered" ]; then
-	gate ok "get_maintainer.pl" "names $(grep -c @ "$logs/maintainers") addresses incl. the IMA maintainers and linux-integrity; new files covered"
+	result ok "get_maintainer.pl" "names $(grep -c @ "$logs/maintainers") addresses incl. the IMA maintainers and linux-integrity; new files covered"
 else
-	gate fail "get_maintainer.pl" "IMA maintainers/list missing or new files not covered:$uncovered"
+	result fail "get_maintainer.pl" "IMA maintainers/list missing or new files not covered:$uncovered"
 	show "$logs/maintainers"
 fi
 

@@ -1,0 +1,121 @@
+#!/bin/bash
+# Host-side tests of the test harness itself (TAP): a dead step is counted
+# as failed, the guest's kselftest filter turns crashes, short plans and
+# binaries that cannot start into failed lines, the console patterns catch
+# the splats the configs can produce and nothing of a clean boot, and the
+# config merge names an option that does not survive.  Run by
+# scripts/check.sh as the step "host".
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/harness.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+t() {	# t DESCRIPTION COMMAND...: one TAP line from the command's status
+	local desc=$1 out; shift
+	n=$((n + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $n - host: $desc"
+	else
+		failed=1
+		echo "not ok $n - host: $desc"
+		echo "$out" | tail -n 10 | sed 's/^/#   /'
+	fi
+}
+has() { grep -qE -- "$2" "$1" || { echo "no line matching '$2' in:"; cat "$1"; return 1; }; }
+hasnt() { ! grep -qE -- "$2" "$1" || { echo "a line matches '$2' in:"; cat "$1"; return 1; }; }
+
+# --- run_step: a step's exit status counts --------------------------------
+step_result() {	# step_result COMMAND: run_step's lines for COMMAND in $tmp/step
+	: >"$tmp/log"
+	run_step fake "$tmp/log" "$@" >/dev/null
+	cp "$tmp/log" "$tmp/step"
+}
+step_result sh -c 'echo "ok 1 - fine"; exit 3'
+t "a step exiting 3 after 'ok' lines gets a failed line naming it" \
+	has "$tmp/step" '^not ok - step fake: exited with status 3'
+step_result sh -c 'echo "not ok 1 - broken"; exit 1'
+t "a step that reported its failure gets no second line" \
+	eval '[ "$(grep -c "^not ok" "$tmp/step")" -eq 1 ]'
+step_result true
+t "a step that prints no result is a failed line" has "$tmp/step" '^not ok - step fake: reported no result'
+step_result sh -c 'echo "ok 1 - fine"'
+t "a step that passes adds nothing" hasnt "$tmp/step" '^not ok'
+printf 'ok 1 - a\nnot ok 2 - b\nok 3 - c # SKIP why\n' >"$tmp/sum"
+t "the closing line counts passed, failed and skipped" \
+	eval '[ "$(tap_summary "$tmp/sum")" = "1 passed, 1 failed, 1 skipped" ]'
+
+# --- the guest's kselftest filter (busybox sh in the guest, sh here) -------
+ksft() {	# ksft TRANSCRIPT: the filter's TAP for a runner transcript
+	rm -rf "$tmp/work"
+	WORK=$tmp/work sh -c '. "$1"/lib.sh; . "$1"/kselftest.sh; ksft_tap' sh \
+		"$top/tests/guest" <"$1" >"$1.tap"
+}
+head='TAP version 13
+1..1
+# selftests: ima: staging_test
+# TAP version 13'
+printf '%s\n' "$head" '# 1..2' '# ok 1 staging.a' '# ok 2 staging.b # SKIP no N' \
+	'ok 1 selftests: ima: staging_test' >"$tmp/pass"
+ksft "$tmp/pass"
+t "kselftest: a clean run is 1 ok, 1 skip and the binary's ok" \
+	eval '[ "$(tap_summary "$tmp/pass.tap")" = "2 passed, 0 failed, 1 skipped" ]'
+printf '%s\n' "$head" '# 1..3' '# ok 1 staging.a' \
+	'not ok 1 selftests: ima: staging_test # exit=139' >"$tmp/crash"
+ksft "$tmp/crash"
+t "kselftest: a binary that crashes half way is a failed line" \
+	eval 'has "$tmp/crash.tap" "^not ok .*staging_test" && has "$tmp/crash.tap" "^# runner: exit=139; 1 results printed"'
+printf '%s\n' "$head" '# 1..3' '# ok 1 staging.a' '# ok 2 staging.b' \
+	'ok 1 selftests: ima: staging_test' >"$tmp/short"
+ksft "$tmp/short"
+t "kselftest: fewer results than the plan, exit 0, is a failed line" \
+	eval 'has "$tmp/short.tap" "^not ok .*staging_test" && has "$tmp/short.tap" "^# 2 results printed"'
+printf '%s\n' 'TAP version 13' '1..1' '# selftests: ima: staging_test' \
+	'# ./staging_test: not found' 'not ok 1 selftests: ima: staging_test # exit=127' >"$tmp/nostart"
+ksft "$tmp/nostart"
+t "kselftest: a binary that cannot start is a failed line" \
+	eval 'has "$tmp/nostart.tap" "^not ok .*staging_test" && has "$tmp/nostart.tap" "^# runner: exit=127; no plan printed"'
+printf '%s\n' "$head" '# 1..1' '# ok 1 staging.a' >"$tmp/cut"
+ksft "$tmp/cut"
+t "kselftest: a runner cut short (no verdict) is a failed line" \
+	has "$tmp/cut.tap" '^not ok .*runner ran every binary of its plan'
+printf '%s\n' "$head" '# 1..1' '# not ok 1 staging.a' \
+	'not ok 1 selftests: ima: staging_test # TIMEOUT 45 seconds' >"$tmp/timeout"
+ksft "$tmp/timeout"
+t "kselftest: a failed test and a timeout are two failed lines" \
+	eval '[ "$(grep -c "^not ok" "$tmp/timeout.tap")" -eq 2 ] && grep -q "TIMEOUT 45" "$tmp/timeout.tap"'
+
+# --- console badness ------------------------------------------------------
+badness=$(data_lines "$top/tests/console-badness")
+for splat in \
+	'[    3.1] WARNING: possible circular locking dependency detected' \
+	'[    3.1] WARNING: suspicious RCU usage' \
+	'[    3.1] BUG: sleeping function called from invalid context at mm/slab.h:1' \
+	'[    3.1] list_add corruption. prev->next should be next (ffff), but was 0000.' \
+	'[    3.1] kernel BUG at lib/list_debug.c:30!' \
+	'[    3.1] general protection fault, probably for non-canonical address' \
+	'[    3.1] rcu: INFO: rcu_preempt self-detected stall on CPU' \
+	'[   30.2] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'; do
+	t "console-badness catches: ${splat#* }" grep -qE "$badness" <<<"$splat"
+done
+clean='[    0.0] Linux version 6.1.0 (ima-staging@build) #1 SMP PREEMPT_DYNAMIC
+[    0.4] ima: Allocated hash algorithm: sha256
+[    0.5] kmemleak: Kernel memory leak detector initialized (mem pool available: 15676)
+[    1.2] Run /init as init process
+[    2.0] tpm_tis 00:05: 2.0 TPM (device-id 0x1, rev-id 1)
+[    9.9] reboot: Power down'
+t "console-badness: a clean boot's lines match nothing" \
+	eval '! grep -E "$badness" <<<"$clean"'
+
+# --- configure: options that do not survive are named ---------------------
+if [ -f "$tree/Makefile" ]; then
+	configure "$tree" "$tmp/obj" strict CONFIG_KEXEC_FILE=n 2>"$tmp/cfg1"
+	t "configure: an override whose dependant is kept fails" eval "[ $? -ne 0 ]"
+	t "configure: ... and names the option that did not survive" \
+		has "$tmp/cfg1" 'CONFIG_IMA_KEXEC=y'
+	configure "$tree" "$tmp/obj" strict CONFIG_IMA_NOT_A_SYMBOL=y 2>"$tmp/cfg2"
+	t "configure strict: an unknown symbol fails" eval "[ $? -ne 0 ]"
+	configure "$tree" "$tmp/obj" known CONFIG_IMA_NOT_A_SYMBOL=y 2>"$tmp/cfg3"
+	t "configure known: a symbol this tree does not define yet is let through" eval "[ $? -eq 0 ]"
+fi
+echo "1..$n"
+exit $failed
