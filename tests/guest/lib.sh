@@ -8,6 +8,7 @@ ASCII=$IMA/ascii_runtime_measurements
 COUNT=$IMA/runtime_measurements_count
 OWNER=4242		# the IMA policy measures files owned by this uid
 WORK=${WORK:-/run/imatest}
+TESTS=${TESTS:-/tests}	# the scenarios
 export TPM_INTERFACE_TYPE=dev TPM_DEVICE=/dev/tpmrm0
 mkdir -p $WORK/files $WORK/saved
 
@@ -47,13 +48,13 @@ cmdline_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 # run_scenario NAME start|resume: a scenario that dies on the way (a shell
 # error ends its subshell) is one failed line; one that kexecs never returns.
 run_scenario() {
-	if [ ! -f /tests/$1.sh ]; then
+	if [ ! -f $TESTS/$1.sh ]; then
 		tap "not ok" "scenario $1 exists"
 		return
 	fi
 	echo "# --- scenario $1 ($2)"
 	rm -f $WORK/scenario-ended
-	(. /tests/$1.sh; "$2"; : >$WORK/scenario-ended)
+	(. $TESTS/$1.sh; "$2"; : >$WORK/scenario-ended)
 	rc=$?
 	[ -f $WORK/scenario-ended ] ||
 		tap "not ok" "scenario $1 ($2) ran to its end" "its shell exited with status $rc"

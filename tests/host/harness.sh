@@ -84,6 +84,26 @@ ksft "$tmp/timeout"
 t "kselftest: a failed test and a timeout are two failed lines" \
 	eval '[ "$(grep -c "^not ok" "$tmp/timeout.tap")" -eq 2 ] && grep -q "TIMEOUT 45" "$tmp/timeout.tap"'
 
+# --- the guest's scenario runner: a scenario that dies is a failed line ----
+scenario() {	# scenario NAME BODY: run_scenario's TAP for a scenario file
+	mkdir -p "$tmp/scn"
+	printf '%s\n' "$2" >"$tmp/scn/$1.sh"
+	rm -rf "$tmp/work"
+	WORK=$tmp/work TESTS=$tmp/scn sh -c '. "$1"/lib.sh; run_scenario "$2" start' sh \
+		"$top/tests/guest" "$1" >"$tmp/scn/$1.tap" 2>&1
+}
+scenario dies 'exit 5'
+t "scenario: one that dies before its first line is a failed line" \
+	has "$tmp/scn/dies.tap" '^not ok 1 - scenario dies \(start\) ran to its end'
+scenario broken 'start() { tap ok "first"; }; if then'
+t "scenario: one with a shell syntax error is a failed line" \
+	has "$tmp/scn/broken.tap" '^not ok .*scenario broken'
+scenario fine 'start() { tap ok "first"; false; }'
+t "scenario: one that ends (whatever its last status) adds nothing" \
+	eval 'has "$tmp/scn/fine.tap" "^ok 1 - first" && hasnt "$tmp/scn/fine.tap" "^not ok"'
+t "scenario: a missing one is a failed line" \
+	eval 'WORK=$tmp/work TESTS=$tmp/scn sh -c ". $top/tests/guest/lib.sh; run_scenario nope start" | grep -q "^not ok .*scenario nope exists"'
+
 # --- console badness ------------------------------------------------------
 badness=$(data_lines "$top/tests/console-badness")
 for splat in \
