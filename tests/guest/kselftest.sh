@@ -16,17 +16,19 @@ start() {
 
 # ksft_tap: the runner's nested TAP on stdin, ours on stdout.
 ksft_tap() {
-	binaries=0 nbin="" plan="" seen=0 prog=""
+	binaries=0 nbin="" plan="" seen=0 prog="" run=""
 	while IFS= read -r line; do
 		case $line in
 		"# selftests: "*)
 			prog=${line#\# selftests: } plan="" seen=0 ;;
 		"# 1.."*)
 			plan=${line#\# 1..} ;;
+		"# #  RUN "*)
+			run=${line#\# \#  RUN } run=${run%% ...} ;;
 		"# ok "*"# SKIP"*)
+			# the harness prints "ok N # SKIP reason", without the name
 			seen=$((seen + 1))
-			r=${line#\# ok [0-9]* }
-			tap skip "kselftest ${r%% \# SKIP*}" "${r#* \# SKIP }" ;;
+			tap skip "kselftest $(echo $run)" "${line#*\# SKIP }" ;;
 		"# ok "*)
 			seen=$((seen + 1))
 			tap ok "kselftest ${line#\# ok [0-9]* }" ;;

@@ -54,11 +54,14 @@ head='TAP version 13
 1..1
 # selftests: ima: staging_test
 # TAP version 13'
-printf '%s\n' "$head" '# 1..2' '# ok 1 staging.a' '# ok 2 staging.b # SKIP no N' \
+printf '%s\n' "$head" '# 1..2' '# ok 1 staging.a' \
+	'# #  RUN           staging.b ...' '# #      SKIP      no N' '# ok 2 # SKIP no N' \
 	'ok 1 selftests: ima: staging_test' >"$tmp/pass"
 ksft "$tmp/pass"
 t "kselftest: a clean run is 1 ok, 1 skip and the binary's ok" \
 	eval '[ "$(tap_summary "$tmp/pass.tap")" = "2 passed, 0 failed, 1 skipped" ]'
+t "kselftest: a skip is named by its RUN line and gives its reason" \
+	has "$tmp/pass.tap" '^ok 2 - kselftest staging.b # SKIP no N$'
 printf '%s\n' "$head" '# 1..3' '# ok 1 staging.a' \
 	'not ok 1 selftests: ima: staging_test # exit=139' >"$tmp/crash"
 ksft "$tmp/crash"
