@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "imalog.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+int ima_parse_next(const uint8_t *buf, size_t len, size_t *pos,
+		   struct ima_rec *r, unsigned long index,
+		   char *err, size_t errlen)
+{
+	size_t p = *pos, left;
+	uint32_t nlen, dlen;
+
+	if (p == len)
+		return 0;
+	if (p > len)
+		FAIL("record %lu: position %zu past the end (%zu)", index, p, len);
+	memset(r, 0, sizeof(*r));
+	r->off = p;
+	left = len - p;
+	if (left < 4 + IMA_DIGEST_SIZE + 4)
+		FAIL("record %lu at offset %zu: truncated header (%zu bytes left, need %d)",
+		     index, p, left, 4 + IMA_DIGEST_SIZE + 4);
+	r->pcr = get_le32(buf + p);
+	memcpy(r->digest, buf + p + 4, IMA_DIGEST_SIZE);
+	nlen = get_le32(buf + p + 4 + IMA_DIGEST_SIZE);
+	p += 4 + IMA_DIGEST_SIZE + 4;
+	left = len - p;
+	if (nlen == 0 || nlen > IMA_NAME_MAX)
+		FAIL("record %lu at offset %zu: corrupt template name length %u",
+		     index, r->off, nlen);
+	if (left < nlen)
+		FAIL("record %lu at offset %zu: truncated template name (%zu bytes left, need %u)",
+		     index, r->off, left, nlen);
+	for (uint32_t i = 0; i < nlen; i++) {
+		uint8_t c = buf[p + i];
+
+		if (c < 0x21 || c > 0x7e)
+			FAIL("record %lu at offset %zu: corrupt template name (byte 0x%02x)",
+			     index, r->off, c);
+	}
+	memcpy(r->name, buf + p, nlen);
+	r->name[nlen] = '\0';
+	p += nlen;
+	left = len - p;
+	if (r->pcr > 23)
+		FAIL("record %lu at offset %zu: corrupt PCR index %u",
+		     index, r->off, r->pcr);
+
+	if (!strcmp(r->name, "ima")) {
+		r->legacy = 1;
+		if (left < IMA_DIGEST_SIZE + 4)
+			FAIL("record %lu at offset %zu: truncated \"ima\" template data",
+			     index, r->off);
+		nlen = get_le32(buf + p + IMA_DIGEST_SIZE);
+		if (nlen > IMA_EVENT_NAME_LEN_MAX)
+			FAIL("record %lu at offset %zu: corrupt \"ima\" file name length %u",
+			     index, r->off, nlen);
+		if (left - IMA_DIGEST_SIZE - 4 < nlen)
+			FAIL("record %lu at offset %zu: truncated \"ima\" file name",
+			     index, r->off);
+		r->data = buf + p;
+		r->data_len = IMA_DIGEST_SIZE + 4 + nlen;
+		p += r->data_len;
+	} else {
+		if (left < 4)
+			FAIL("record %lu at offset %zu: truncated template data length",
+			     index, r->off);
+		dlen = get_le32(buf + p);
+		p += 4;
+		left -= 4;
+		if (dlen > left)
+			FAIL("record %lu at offset %zu: truncated template data (%zu bytes left, need %u)",
+			     index, r->off, left, dlen);
+		r->data = buf + p;
+		r->data_len = dlen;
+		/* the data is a sequence of (u32 length, bytes) fields */
+		for (size_t q = 0; q < dlen;) {
+			uint32_t flen;
+
+			if (dlen - q < 4)
+				FAIL("record %lu at offset %zu: corrupt template data (field header cut at byte %zu of %u)",
+				     index, r->off, q, dlen);
+			flen = get_le32(r->data + q);
+			q += 4;
+			if (flen > dlen - q)
+				FAIL("record %lu at offset %zu: corrupt template data (field of %u bytes, %zu left)",
+				     index, r->off, flen, dlen - q);
+			q += flen;
+		}
+		p += dlen;
+	}
+	r->len = p - r->off;
+	*pos = p;
+	return 1;
+}
+
+int ima_rec_is_violation(const struct ima_rec *r)
+{
+	for (int i = 0; i < IMA_DIGEST_SIZE; i++)
+		if (r->digest[i])
+			return 0;
+	return 1;
+}
+
+int ima_rec_hash_input(const struct ima_rec *r,
+		       int (*update)(void *ctx, const void *p, size_t n),
+		       void *ctx)
+{
+	uint8_t name[IMA_EVENT_NAME_LEN_MAX + 1];
+	uint32_t nlen;
+
+	if (!r->legacy)
+		return update(ctx, r->data, r->data_len);
+	/* ima_calc_field_array_hash_tfm(): "d" as is, "n" padded to 256 */
+	nlen = get_le32(r->data + IMA_DIGEST_SIZE);
+	memset(name, 0, sizeof(name));
+	memcpy(name, r->data + IMA_DIGEST_SIZE + 4, nlen);
+	if (update(ctx, r->data, IMA_DIGEST_SIZE))
+		return -1;
+	return update(ctx, name, sizeof(name));
+}
+
+static int evp_update(void *ctx, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1;
+}
+
+int ima_rec_check_digest(const struct ima_rec *r)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (ima_rec_is_violation(r))
+		return 0;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	     ima_rec_hash_input(r, evp_update, ctx) == 0 &&
+	     EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
+	     mdlen == IMA_DIGEST_SIZE &&
+	     !memcmp(md, r->digest, IMA_DIGEST_SIZE);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+int ima_rec_ng_fields(const struct ima_rec *r, struct ima_ng *ng)
+{
+	const uint8_t *d = r->data;
+	uint32_t l1, l2;
+	size_t a;
+
+	if (r->legacy || r->data_len < 8)
+		return -1;
+	l1 = get_le32(d);
+	if (l1 > r->data_len - 4)
+		return -1;
+	/* "<algo>:\0<digest>" */
+	for (a = 0; a < l1 && d[4 + a] != ':'; a++)
+		;
+	if (a == 0 || a >= sizeof(ng->algo) || a + 2 > l1 || d[4 + a + 1] != '\0')
+		return -1;
+	memcpy(ng->algo, d + 4, a);
+	ng->algo[a] = '\0';
+	ng->fdigest = d + 4 + a + 2;
+	ng->fdigest_len = l1 - a - 2;
+	if (r->data_len - 4 - l1 < 4)
+		return -1;
+	l2 = get_le32(d + 4 + l1);
+	if (l2 == 0 || l2 > r->data_len - 8 - l1 || d[8 + l1 + l2 - 1] != '\0')
+		return -1;
+	ng->fname = (const char *)d + 8 + l1;
+	ng->fname_len = l2 - 1;
+	return 0;
+}
+
+int ima_list_scan(const uint8_t *buf, size_t len, int check_digests,
+		  struct ima_list_info *info, char *err, size_t errlen)
+{
+	struct ima_rec r;
+	size_t pos = 0;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	while ((rc = ima_parse_next(buf, len, &pos, &r, info->records, err, errlen)) == 1) {
+		if (check_digests && ima_rec_check_digest(&r))
+			FAIL("record %lu at offset %zu: template digest does not match its data",
+			     info->records, r.off);
+		if (!info->records)
+			memcpy(info->first, r.digest, IMA_DIGEST_SIZE);
+		memcpy(info->last, r.digest, IMA_DIGEST_SIZE);
+		info->records++;
+	}
+	return rc;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int quiet;
+
+void buf_init(struct buf *b)
+{
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+}
+
+static int buf_reserve(struct buf *b, size_t more)
+{
+	size_t need, cap;
+	uint8_t *p;
+
+	if (more > SIZE_MAX - b->len)
+		return -ENOMEM;
+	need = b->len + more;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *data, size_t len)
+{
+	int rc = buf_reserve(b, len);
+
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ima-export: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	fputs("ima-export: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = d[in[i] >> 4];
+		out[2 * i + 1] = d[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly 2*len hex digits; 0 or -EINVAL. */
+int hex_decode(const char *in, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int hi = hexval(in[2 * i]), lo;
+
+		if (hi < 0)
+			return -EINVAL;
+		lo = hexval(in[2 * i + 1]);
+		if (lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return hexval(in[2 * len]) < 0 ? 0 : -EINVAL;
+}
+
+int read_fd_all(int fd, struct buf *b)
+{
+	for (;;) {
+		ssize_t n;
+		int rc = buf_reserve(b, 65536);
+
+		if (rc)
+			return rc;
+		n = read(fd, b->p + b->len, b->cap - b->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+	}
+}
+
+int read_path_all(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = read_fd_all(fd, b);
+	close(fd);
+	return rc;
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int durable_write(int dirfd, const char *name, const void *data, size_t len,
+		  const char *fault_tag)
+{
+	char tmp[256], step[64];
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), ".tmp-%s", name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, data, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (rc)
+		goto fail;
+	if (fault_tag) {
+		snprintf(step, sizeof(step), "%s-tmp", fault_tag);
+		fault_point(step);
+	}
+	if (renameat(dirfd, tmp, dirfd, name)) {
+		rc = -errno;
+		goto fail;
+	}
+	if (fsync(dirfd))
+		return -errno;	/* renamed but maybe not durable: caller stops */
+	if (fault_tag) {
+		snprintf(step, sizeof(step), "%s-renamed", fault_tag);
+		fault_point(step);
+	}
+	return 0;
+fail:
+	unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+void fault_point(const char *step)
+{
+	const char *f = getenv("IMA_EXPORT_FAULT");
+
+	if (f && !strcmp(f, step)) {
+		fflush(NULL);
+		kill(getpid(), SIGKILL);
+		pause();
+	}
+}
