@@ -11,6 +11,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_parse();
 	test_replay();
+	test_store();
 	printf("1..%d\n", tap_n);
 	if (tap_failed)
 		printf("# %d of %d failed\n", tap_failed, tap_n);

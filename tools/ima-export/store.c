@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MARKER "ima-export-store"
+#define MARKER_TEXT "ima-export store 1\n"
+#define JOURNAL "journal"
+#define JOURNAL_HEAD "ima-export journal 1\n"
+
+const char *const chunk_state_name[] = {
+	[CH_STORED] = "stored", [CH_CARRIED] = "carried",
+	[CH_KEPT] = "kept", [CH_DONE] = "done",
+};
+
+int boot_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n == 0 || n >= BOOT_KEY_MAX || key[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int sha256(const void *p, size_t n, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -1;
+}
+
+void journal_free(struct journal *j)
+{
+	free(j->c);
+	memset(j, 0, sizeof(*j));
+}
+
+struct chunk *journal_add(struct journal *j)
+{
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 16;
+		struct chunk *c = realloc(j->c, cap * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		j->c = c;
+		j->cap = cap;
+	}
+	memset(&j->c[j->n], 0, sizeof(j->c[0]));
+	return &j->c[j->n++];
+}
+
+void journal_tail_state(const struct journal *j, struct pcr_state *st)
+{
+	if (j->n)
+		*st = j->c[j->n - 1].pcr;
+	else
+		replay_init(st);
+}
+
+unsigned int journal_next_seq(const struct journal *j)
+{
+	return j->n ? j->c[j->n - 1].seq + 1 : 1;
+}
+
+static int bprintf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bprintf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(tmp))
+		return -EINVAL;
+	return buf_append(b, tmp, (size_t)n);
+}
+
+static int bhex(struct buf *b, const char *key, const uint8_t *p, size_t n)
+{
+	char hex[2 * PCR_MAX + 1];
+
+	hex_encode(p, n, hex);
+	return bprintf(b, " %s=%s", key, hex);
+}
+
+int journal_serialize(const struct journal *j, struct buf *out)
+{
+	uint8_t sum[32];
+	char hex[65];
+	int rc = 0;
+
+	buf_reset(out);
+	rc |= buf_append(out, JOURNAL_HEAD, strlen(JOURNAL_HEAD));
+	rc |= bprintf(out, "boot %s\n", j->boot);
+	for (size_t i = 0; i < j->n && !rc; i++) {
+		const struct chunk *c = &j->c[i];
+		char key[32];
+
+		rc |= bprintf(out, "chunk %u %s kernel=%s time=%lld records=%lu bytes=%llu",
+			      c->seq, chunk_state_name[c->state], c->kernel,
+			      c->time, c->records, c->bytes);
+		rc |= bhex(out, "first", c->first, IMA_DIGEST_SIZE);
+		rc |= bhex(out, "last", c->last, IMA_DIGEST_SIZE);
+		rc |= bhex(out, "file-sha256", c->file_sha256, 32);
+		for (int b = 0; b < NBANKS; b++) {
+			snprintf(key, sizeof(key), "pcr-%s", banks[b].name);
+			rc |= bhex(out, key, c->pcr.full[b], banks[b].size);
+		}
+		for (int b = 1; b < NBANKS; b++) {
+			snprintf(key, sizeof(key), "pad-%s", banks[b].name);
+			rc |= bhex(out, key, c->pcr.pad[b], banks[b].size);
+		}
+		rc |= buf_append(out, "\n", 1);
+	}
+	if (rc)
+		return -ENOMEM;
+	if (sha256(out->p, out->len, sum))
+		return -EIO;
+	hex_encode(sum, 32, hex);
+	return bprintf(out, "end %zu %s\n", j->n, hex);
+}
+
+#define JFAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
+
+static int parse_hex_field(const char *val, uint8_t *out, size_t n)
+{
+	return strlen(val) == 2 * n ? hex_decode(val, out, n) : -EINVAL;
+}
+
+static int parse_chunk_line(char *line, struct chunk *c)
+{
+	char *save = NULL, *tok, *end;
+	unsigned int seen = 0;
+	int st;
+
+	tok = strtok_r(line, " ", &save);	/* "chunk" */
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -1;
+	errno = 0;
+	c->seq = (unsigned int)strtoul(tok, &end, 10);
+	if (*end || errno || c->seq == 0)
+		return -1;
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -1;
+	for (st = 0; st <= CH_DONE; st++)
+		if (!strcmp(tok, chunk_state_name[st]))
+			break;
+	if (st > CH_DONE)
+		return -1;
+	c->state = st;
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		char *eq = strchr(tok, '=');
+		const char *k, *v;
+		int bit = -1;
+
+		if (!eq)
+			return -1;
+		*eq = '\0';
+		k = tok;
+		v = eq + 1;
+		if (!strcmp(k, "kernel")) {
+			if (strlen(v) >= KERNEL_ID_MAX || !*v)
+				return -1;
+			strcpy(c->kernel, v);
+			bit = 0;
+		} else if (!strcmp(k, "time")) {
+			c->time = strtoll(v, &end, 10);
+			bit = *end ? -1 : 1;
+		} else if (!strcmp(k, "records")) {
+			c->records = strtoul(v, &end, 10);
+			bit = *end ? -1 : 2;
+		} else if (!strcmp(k, "bytes")) {
+			c->bytes = strtoull(v, &end, 10);
+			bit = *end ? -1 : 3;
+		} else if (!strcmp(k, "first")) {
+			bit = parse_hex_field(v, c->first, IMA_DIGEST_SIZE) ? -1 : 4;
+		} else if (!strcmp(k, "last")) {
+			bit = parse_hex_field(v, c->last, IMA_DIGEST_SIZE) ? -1 : 5;
+		} else if (!strcmp(k, "file-sha256")) {
+			bit = parse_hex_field(v, c->file_sha256, 32) ? -1 : 6;
+		} else {
+			for (int b = 0; b < NBANKS; b++) {
+				if (!strncmp(k, "pcr-", 4) && !strcmp(k + 4, banks[b].name))
+					bit = parse_hex_field(v, c->pcr.full[b], banks[b].size) ? -1 : 7 + b;
+				if (b && !strncmp(k, "pad-", 4) && !strcmp(k + 4, banks[b].name))
+					bit = parse_hex_field(v, c->pcr.pad[b], banks[b].size) ? -1 : 10 + b;
+			}
+		}
+		if (bit < 0 || (seen & (1u << bit)))
+			return -1;
+		seen |= 1u << bit;
+	}
+	if (seen != (1u << 14) - 1)
+		return -1;
+	memcpy(c->pcr.pad[BANK_SHA1], c->pcr.full[BANK_SHA1], banks[BANK_SHA1].size);
+	return 0;
+}
+
+int journal_parse(const uint8_t *p, size_t len, struct journal *j,
+		  char *err, size_t errlen)
+{
+	char *text = NULL, *line, *next, *end;
+	size_t lineno = 0, count;
+	uint8_t sum[32], want[32];
+	int ended = 0;
+
+	memset(j, 0, sizeof(*j));
+	if (memchr(p, '\0', len))
+		JFAIL("journal: NUL byte");
+	text = malloc(len + 1);
+	if (!text)
+		JFAIL("journal: out of memory");
+	memcpy(text, p, len);
+	text[len] = '\0';
+	for (line = text; *line; line = next) {
+		size_t off = (size_t)(line - text);
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (!next)
+			JFAIL("journal line %zu: no newline (torn write?)", lineno);
+		*next++ = '\0';
+		if (ended)
+			JFAIL("journal line %zu: data after the end line", lineno);
+		if (lineno == 1) {
+			if (strcmp(line, "ima-export journal 1"))
+				JFAIL("journal: not an ima-export journal (version 1)");
+		} else if (lineno == 2) {
+			if (strncmp(line, "boot ", 5) || !boot_key_valid(line + 5))
+				JFAIL("journal line 2: bad boot line");
+			strcpy(j->boot, line + 5);
+		} else if (!strncmp(line, "chunk ", 6)) {
+			struct chunk *c = journal_add(j);
+
+			if (!c)
+				JFAIL("journal: out of memory");
+			if (parse_chunk_line(line, c))
+				JFAIL("journal line %zu: corrupt chunk line", lineno);
+			if (j->n > 1 && c->seq != j->c[j->n - 2].seq + 1)
+				JFAIL("journal line %zu: chunk %u out of sequence", lineno, c->seq);
+		} else if (!strncmp(line, "end ", 4)) {
+			count = strtoul(line + 4, &end, 10);
+			if (*end != ' ' || count != j->n ||
+			    parse_hex_field(end + 1, want, 32))
+				JFAIL("journal line %zu: bad end line", lineno);
+			if (sha256(p, off, sum) || memcmp(sum, want, 32))
+				JFAIL("journal: checksum mismatch (altered or corrupt)");
+			ended = 1;
+		} else {
+			JFAIL("journal line %zu: unknown line", lineno);
+		}
+	}
+	if (!ended)
+		JFAIL("journal: no end line (truncated)");
+	free(text);
+	return 0;
+fail:
+	free(text);
+	journal_free(j);
+	return -1;
+}
+
+static int dir_nonempty_foreign(int fd)
+{
+	int dfd = dup(fd), found = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return -1;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+static void clean_tmp(int dirfd)
+{
+	int dfd = dup(dirfd);
+	DIR *d;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, ".tmp-", 5))
+			unlinkat(dirfd, e->d_name, 0);
+	closedir(d);
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	strcpy(tmp, path);
+	for (size_t i = 1; i <= n; i++) {
+		if (tmp[i] == '/' || tmp[i] == '\0') {
+			char c = tmp[i];
+
+			tmp[i] = '\0';
+			if (mkdir(tmp, 0700) && errno != EEXIST)
+				return -errno;
+			tmp[i] = c;
+		}
+	}
+	return 0;
+}
+
+#define SFAIL(code, ...) do { snprintf(err, errlen, __VA_ARGS__); rc = code; goto fail; } while (0)
+
+int store_open(struct store *s, const char *root, const char *boot,
+	       const char *boot_info, int writer, char *err, size_t errlen)
+{
+	char jerr[256];
+	struct buf b;
+	int rc, fd;
+
+	memset(s, 0, sizeof(*s));
+	s->rootfd = s->lockfd = s->bootfd = -1;
+	buf_init(&b);
+	if (!boot_key_valid(boot))
+		SFAIL(EX_USAGE, "invalid boot key \"%s\"", boot);
+	strcpy(s->boot, boot);
+	strcpy(s->j.boot, boot);
+	if (writer && (rc = mkdir_p(root)))
+		SFAIL(EX_STORE, "cannot create store %s: %s", root, strerror(-rc));
+	s->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0) {
+		if (errno == ENOENT && !writer)
+			return EX_OK;	/* nothing stored yet */
+		SFAIL(errno == EACCES ? EX_PERM : EX_STORE, "cannot open store %s: %s",
+		      root, strerror(errno));
+	}
+	fd = openat(s->rootfd, MARKER, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			SFAIL(EX_STORE, "store %s: %s: %s", root, MARKER, strerror(errno));
+		rc = dir_nonempty_foreign(s->rootfd);
+		if (rc)
+			SFAIL(EX_CORRUPT, "%s is not an ima-export store (no %s marker, not empty)",
+			      root, MARKER);
+		if (!writer)
+			return EX_OK;
+		rc = durable_write(s->rootfd, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), NULL);
+		if (rc)
+			SFAIL(EX_STORE, "store %s: cannot write marker: %s", root, strerror(-rc));
+	} else {
+		rc = read_fd_all(fd, &b);
+		close(fd);
+		if (rc || b.len != strlen(MARKER_TEXT) || memcmp(b.p, MARKER_TEXT, b.len))
+			SFAIL(EX_CORRUPT, "store %s: foreign or corrupt marker %s", root, MARKER);
+	}
+	s->lockfd = openat(s->rootfd, "lock", (writer ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
+	if (s->lockfd < 0) {
+		if (errno == ENOENT && !writer)
+			return EX_OK;
+		SFAIL(EX_STORE, "store %s: lock file: %s", root, strerror(errno));
+	}
+	if (flock(s->lockfd, writer ? LOCK_EX | LOCK_NB : LOCK_SH)) {
+		if (errno == EWOULDBLOCK)
+			SFAIL(EX_BUSY, "store %s: another ima-export is running", root);
+		SFAIL(EX_STORE, "store %s: flock: %s", root, strerror(errno));
+	}
+	s->bootfd = openat(s->rootfd, boot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->bootfd < 0) {
+		if (errno != ENOENT)
+			SFAIL(EX_STORE, "store %s/%s: %s", root, boot, strerror(errno));
+		if (!writer)
+			return EX_OK;
+		if (mkdirat(s->rootfd, boot, 0700) || fsync(s->rootfd))
+			SFAIL(EX_STORE, "store %s/%s: %s", root, boot, strerror(errno));
+		s->bootfd = openat(s->rootfd, boot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->bootfd < 0)
+			SFAIL(EX_STORE, "store %s/%s: %s", root, boot, strerror(errno));
+		if (boot_info && (rc = durable_write(s->bootfd, "boot-info", boot_info,
+						     strlen(boot_info), NULL)))
+			SFAIL(EX_STORE, "store %s/%s: boot-info: %s", root, boot, strerror(-rc));
+	}
+	if (writer)
+		clean_tmp(s->bootfd);
+	fd = openat(s->bootfd, JOURNAL, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			SFAIL(EX_STORE, "store %s/%s: journal: %s", root, boot, strerror(errno));
+		buf_free(&b);
+		return EX_OK;
+	}
+	buf_reset(&b);
+	rc = read_fd_all(fd, &b);
+	close(fd);
+	if (rc)
+		SFAIL(EX_STORE, "store %s/%s: journal: %s", root, boot, strerror(-rc));
+	if (journal_parse(b.p, b.len, &s->j, jerr, sizeof(jerr)))
+		SFAIL(EX_CORRUPT, "store %s/%s: %s", root, boot, jerr);
+	if (strcmp(s->j.boot, boot))
+		SFAIL(EX_CORRUPT, "store %s/%s: journal of another boot (%s)", root, boot, s->j.boot);
+	buf_free(&b);
+	return EX_OK;
+fail:
+	buf_free(&b);
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (s->bootfd >= 0)
+		close(s->bootfd);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	s->bootfd = s->lockfd = s->rootfd = -1;
+	journal_free(&s->j);
+}
+
+int store_write_journal(struct store *s)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	strcpy(s->j.boot, s->boot);
+	rc = journal_serialize(&s->j, &b);
+	if (!rc)
+		rc = durable_write(s->bootfd, JOURNAL, b.p, b.len, "journal");
+	buf_free(&b);
+	return rc;
+}
+
+static void chunk_name(unsigned int seq, char *name, size_t n)
+{
+	snprintf(name, n, "%08u.bin", seq);
+}
+
+int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,
+		      size_t len)
+{
+	char name[32];
+
+	chunk_name(seq, name, sizeof(name));
+	return durable_write(s->bootfd, name, p, len, "chunk");
+}
+
+int store_read_chunk(struct store *s, const struct chunk *c, struct buf *b,
+		     char *err, size_t errlen)
+{
+	char name[32];
+	uint8_t sum[32];
+	int fd, rc;
+
+	chunk_name(c->seq, name, sizeof(name));
+	buf_reset(b);
+	if (s->bootfd < 0) {
+		snprintf(err, errlen, "chunk %u (%s): boot directory missing", c->seq, name);
+		return -1;
+	}
+	fd = openat(s->bootfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "chunk %u (%s): %s", c->seq, name, strerror(errno));
+		return -1;
+	}
+	rc = read_fd_all(fd, b);
+	close(fd);
+	if (rc) {
+		snprintf(err, errlen, "chunk %u (%s): %s", c->seq, name, strerror(-rc));
+		return -1;
+	}
+	if (b->len != c->bytes) {
+		snprintf(err, errlen, "chunk %u (%s): %zu bytes, the journal says %llu",
+			 c->seq, name, b->len, c->bytes);
+		return -2;
+	}
+	if (sha256(b->p, b->len, sum) || memcmp(sum, c->file_sha256, 32)) {
+		snprintf(err, errlen, "chunk %u (%s): content differs from the journal's SHA-256",
+			 c->seq, name);
+		return -2;
+	}
+	return 0;
+}

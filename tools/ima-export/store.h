@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The store: one directory per TPM boot under the store root.
+ *
+ *   ROOT/ima-export-store       marker "ima-export store 1"
+ *   ROOT/lock                   flock: exclusive for export, shared to read
+ *   ROOT/BOOT/boot-info         how the boot key was derived (text)
+ *   ROOT/BOOT/journal           the chunks, in log order (text, below)
+ *   ROOT/BOOT/NNNNNNNN.bin      chunk NNNNNNNN: records exactly as the
+ *                               kernel's binary list showed them
+ *
+ * Journal (replaced as a whole, durably, on every change):
+ *
+ *   ima-export journal 1
+ *   boot BOOT
+ *   chunk SEQ STATE kernel=ID time=T records=N bytes=B first=HEX last=HEX
+ *         file-sha256=HEX pcr-sha1=HEX pcr-sha256=HEX pcr-sha384=HEX
+ *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX
+ *   end COUNT SHA256-OF-THE-LINES-ABOVE
+ *
+ * (one line per chunk).  STATE: stored (durable, D not confirmed), carried
+ * (D said ESTALE: the records go on to the next kernel), kept (D said
+ * ENOSPC: nothing is carried, the chunk is the only copy), done (the kernel
+ * no longer holds them).  pcr-* is PCR 10 per bank after the chunk,
+ * pad-* the same with SHA-1 digests padded (see replay.h).
+ */
+#ifndef IMA_EXPORT_STORE_H
+#define IMA_EXPORT_STORE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "replay.h"
+#include "util.h"
+
+#define BOOT_KEY_MAX 80
+#define KERNEL_ID_MAX 40
+
+enum chunk_state { CH_STORED, CH_CARRIED, CH_KEPT, CH_DONE };
+extern const char *const chunk_state_name[];
+
+struct chunk {
+	unsigned int seq;
+	int state;
+	char kernel[KERNEL_ID_MAX];	/* kernel instance that exported it */
+	long long time;
+	unsigned long records;
+	unsigned long long bytes;
+	uint8_t first[IMA_DIGEST_SIZE], last[IMA_DIGEST_SIZE];
+	uint8_t file_sha256[32];
+	struct pcr_state pcr;		/* running PCR 10 after this chunk */
+};
+
+struct journal {
+	char boot[BOOT_KEY_MAX];
+	struct chunk *c;
+	size_t n, cap;
+};
+
+struct store {
+	int rootfd, lockfd, bootfd;	/* bootfd -1 when the boot is absent */
+	char boot[BOOT_KEY_MAX];
+	struct journal j;
+};
+
+int boot_key_valid(const char *key);
+
+/*
+ * Open ROOT for boot key BOOT.  writer: take the lock exclusively (fails
+ * with EX_BUSY when another exporter holds it) and create what is missing;
+ * otherwise wait for a shared lock and treat a missing store or boot as
+ * empty.  Returns EX_OK or an EX_* code with err set.
+ */
+int store_open(struct store *s, const char *root, const char *boot,
+	       const char *boot_info, int writer, char *err, size_t errlen);
+void store_close(struct store *s);
+
+int journal_serialize(const struct journal *j, struct buf *out);
+int journal_parse(const uint8_t *p, size_t len, struct journal *j,
+		  char *err, size_t errlen);
+void journal_free(struct journal *j);
+struct chunk *journal_add(struct journal *j);
+
+/* Durably replace the journal; 0 or -errno.  fault steps journal-*. */
+int store_write_journal(struct store *s);
+/* Durably write chunk seq; 0 or -errno.  fault steps chunk-*. */
+int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,
+		      size_t len);
+/*
+ * Read chunk c, checking its length and SHA-256: 0; -1 with err when it
+ * cannot be read; -2 with err and b filled when it differs from the journal.
+ */
+int store_read_chunk(struct store *s, const struct chunk *c, struct buf *b,
+		     char *err, size_t errlen);
+/* Running PCR state after the last chunk (zero when none). */
+void journal_tail_state(const struct journal *j, struct pcr_state *st);
+unsigned int journal_next_seq(const struct journal *j);
+
+#endif
