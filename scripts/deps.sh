@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(linux-source-6.1 qemu-system-x86 swtpm swtpm-tools tpm2-tools tss2
       ima-evm-utils kexec-tools busybox-static sparse flex bison bc
-      libelf-dev libssl-dev cpio ccache gcc make git file python3-docutils
+      libelf-dev libssl-dev libtss2-dev cpio ccache gcc make git file python3-docutils
       rsync)
 missing=()
 for p in "${pkgs[@]}"; do

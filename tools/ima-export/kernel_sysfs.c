@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "kernel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ksys {
+	char dir[4096];
+	char boot_id[4096];
+	int rw;
+};
+
+static int path_of(struct ksys *ks, const char *name, char *out, size_t n)
+{
+	return snprintf(out, n, "%s/%s", ks->dir, name) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
+static int sys_open_rw(struct kernel *k)
+{
+	struct ksys *ks = k->priv;
+	char p[4200];
+
+	if (ks->rw >= 0)
+		return 0;
+	if (path_of(ks, "binary_runtime_measurements_staged", p, sizeof(p)))
+		return -ENAMETOOLONG;
+	ks->rw = open(p, O_RDWR | O_CLOEXEC);
+	return ks->rw < 0 ? -errno : 0;
+}
+
+static int sys_request(struct kernel *k, const char *req)
+{
+	struct ksys *ks = k->priv;
+	size_t n = strlen(req);
+	ssize_t w;
+
+	if (ks->rw < 0)
+		return -EBADF;
+	if (lseek(ks->rw, 0, SEEK_SET) < 0)
+		return -errno;
+	do
+		w = write(ks->rw, req, n);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
+}
+
+static int read_from(int fd, struct buf *b)
+{
+	buf_reset(b);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return read_fd_all(fd, b);
+}
+
+static int read_named(struct ksys *ks, const char *name, struct buf *b)
+{
+	char p[4200];
+	int fd, rc;
+
+	if (path_of(ks, name, p, sizeof(p)))
+		return -ENAMETOOLONG;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = read_from(fd, b);
+	close(fd);
+	return rc;
+}
+
+static int sys_read_staged(struct kernel *k, struct buf *b)
+{
+	struct ksys *ks = k->priv;
+
+	if (ks->rw >= 0)
+		return read_from(ks->rw, b);
+	return read_named(ks, "binary_runtime_measurements_staged", b);
+}
+
+static int sys_read_current(struct kernel *k, struct buf *b)
+{
+	return read_named(k->priv, "binary_runtime_measurements", b);
+}
+
+static void sys_close_rw(struct kernel *k)
+{
+	struct ksys *ks = k->priv;
+
+	if (ks->rw >= 0)
+		close(ks->rw);
+	ks->rw = -1;
+}
+
+static int sys_instance(struct kernel *k, char *id, size_t n)
+{
+	struct ksys *ks = k->priv;
+	struct buf b;
+	size_t len;
+	int rc;
+
+	buf_init(&b);
+	rc = read_path_all(ks->boot_id, &b);
+	if (rc)
+		goto out;
+	len = b.len;
+	while (len && (b.p[len - 1] == '\n' || b.p[len - 1] == ' '))
+		len--;
+	rc = -EINVAL;
+	if (len == 0 || len >= n)
+		goto out;
+	for (size_t i = 0; i < len; i++)
+		if (b.p[i] <= ' ' || b.p[i] > '~' || b.p[i] == '=')
+			goto out;
+	memcpy(id, b.p, len);
+	id[len] = '\0';
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+static const struct kernel_ops sys_ops = {
+	.open_rw = sys_open_rw,
+	.request = sys_request,
+	.read_staged = sys_read_staged,
+	.read_current = sys_read_current,
+	.close_rw = sys_close_rw,
+	.instance = sys_instance,
+};
+
+int kernel_sysfs_init(struct kernel *k, const char *dir, const char *boot_id_path)
+{
+	struct ksys *ks = calloc(1, sizeof(*ks));
+
+	if (!ks)
+		return -ENOMEM;
+	if (snprintf(ks->dir, sizeof(ks->dir), "%s", dir) >= (int)sizeof(ks->dir) ||
+	    snprintf(ks->boot_id, sizeof(ks->boot_id), "%s", boot_id_path) >= (int)sizeof(ks->boot_id)) {
+		free(ks);
+		return -ENAMETOOLONG;
+	}
+	ks->rw = -1;
+	k->ops = &sys_ops;
+	k->priv = ks;
+	return 0;
+}
+
+void kernel_sysfs_free(struct kernel *k)
+{
+	if (k->priv)
+		sys_close_rw(k);
+	free(k->priv);
+	k->priv = NULL;
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ima-export: export IMA measurements out of the kernel, crash-safely. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "ops.h"
+#include "tpm.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: ima-export [options] export|cat [--ascii]|verify|status|boot-key\n"
+	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
+	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
+	      "                    default /sys/kernel/security/ima)\n"
+	      "  --tpm DIR         TPM sysfs directory (IMA_EXPORT_TPM, default /sys/class/tpm/tpm0)\n"
+	      "  --tcti CONF       tpm2-tss TCTI for TPM2_ReadClock (IMA_EXPORT_TCTI,\n"
+	      "                    default device:/dev/tpmrm0)\n"
+	      "  --boot-key KEY    use KEY as the boot identity instead of the TPM's\n"
+	      "                    (IMA_EXPORT_BOOT_KEY)\n"
+	      "  --boot-id FILE    kernel instance id (IMA_EXPORT_BOOT_ID,\n"
+	      "                    default /proc/sys/kernel/random/boot_id)\n"
+	      "  -q, --quiet       only errors\n"
+	      "exit codes: 0 ok, 1 verify mismatch, 2 usage, 3 no staging in the kernel,\n"
+	      "  4 permission, 5 busy, 6 store I/O error or full disk, 7 corrupt or foreign\n"
+	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error\n", f);
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "securityfs", required_argument, NULL, 'f' },
+		{ "tpm", required_argument, NULL, 't' },
+		{ "tcti", required_argument, NULL, 'T' },
+		{ "boot-key", required_argument, NULL, 'b' },
+		{ "boot-id", required_argument, NULL, 'i' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *securityfs = env_or("IMA_EXPORT_SECURITYFS", "/sys/kernel/security/ima");
+	const char *tcti = env_or("IMA_EXPORT_TCTI", "device:/dev/tpmrm0");
+	const char *boot_id = env_or("IMA_EXPORT_BOOT_ID", "/proc/sys/kernel/random/boot_id");
+	const char *cmd;
+	char key[BOOT_KEY_MAX], binfo[1024], err[512];
+	struct kernel k;
+	struct ctx c;
+	int opt, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.store_root = env_or("IMA_EXPORT_STORE", "/var/lib/ima-export");
+	c.tpm_dir = env_or("IMA_EXPORT_TPM", "/sys/class/tpm/tpm0");
+	c.boot_key = env_or("IMA_EXPORT_BOOT_KEY", NULL);
+	c.out = stdout;
+	while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': c.store_root = optarg; break;
+		case 'f': securityfs = optarg; break;
+		case 't': c.tpm_dir = optarg; break;
+		case 'T': tcti = optarg; break;
+		case 'b': c.boot_key = optarg; break;
+		case 'i': boot_id = optarg; break;
+		case 'a': c.ascii = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(stdout); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	cmd = argv[optind++];
+	while (optind < argc) {
+		if (!strcmp(argv[optind], "--ascii") && !strcmp(cmd, "cat")) {
+			c.ascii = 1;
+			optind++;
+			continue;
+		}
+		msg("unexpected argument \"%s\"", argv[optind]);
+		return EX_USAGE;
+	}
+	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&
+	    strcmp(cmd, "status") && strcmp(cmd, "boot-key")) {
+		msg("unknown command \"%s\"", cmd);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (c.ascii && strcmp(cmd, "cat")) {
+		msg("--ascii is an option of cat");
+		return EX_USAGE;
+	}
+	if (c.boot_key) {
+		snprintf(binfo, sizeof(binfo), "key %s\ngiven by the operator\n", c.boot_key);
+	} else {
+		if (boot_key_derive(c.tpm_dir, tcti, key, sizeof(key), binfo, sizeof(binfo),
+				    err, sizeof(err))) {
+			msg("cannot derive the boot identity: %s (--boot-key overrides)", err);
+			return EX_NOTPM;
+		}
+		c.boot_key = key;
+	}
+	c.boot_info = binfo;
+	if (!boot_key_valid(c.boot_key)) {
+		msg("invalid boot key \"%s\" (letters, digits, - _ . only)", c.boot_key);
+		return EX_USAGE;
+	}
+	if (!strcmp(cmd, "boot-key")) {
+		printf("%s\n", c.boot_key);
+		return EX_OK;
+	}
+	if (kernel_sysfs_init(&k, securityfs, boot_id)) {
+		msg("out of memory");
+		return EX_KERNEL;
+	}
+	c.k = &k;
+	if (!strcmp(cmd, "export"))
+		rc = cmd_export(&c);
+	else if (!strcmp(cmd, "cat"))
+		rc = cmd_cat(&c);
+	else if (!strcmp(cmd, "verify"))
+		rc = cmd_verify(&c);
+	else
+		rc = cmd_status(&c);
+	kernel_sysfs_free(&k);
+	return rc;
+}

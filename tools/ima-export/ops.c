@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "ops.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <time.h>
+
+#include "imalog.h"
+#include "replay.h"
+#include "tpm.h"
+
+const char *const export_fault_steps[] = {
+	"open", "resolve-tmp", "resolve-renamed", "after-A", "after-read",
+	"chunk-tmp", "chunk-renamed", "store-tmp", "store-renamed",
+	"after-store", "after-D", "final-tmp", "final-renamed", "done", NULL,
+};
+
+static size_t first_unresolved(const struct journal *j)
+{
+	size_t u = j->n;
+
+	while (u > 0 && j->c[u - 1].state != CH_DONE)
+		u--;
+	return u;
+}
+
+int match_held(struct store *s, const char *kinst, const uint8_t *list,
+	       size_t len, int staged, size_t *first_unres,
+	       size_t *first_held, size_t *held, char *err, size_t errlen)
+{
+	struct journal *j = &s->j;
+	size_t u = first_unresolved(j), best = j->n, best_bytes = 0;
+	struct buf *bufs = NULL;
+	int rc = 0;
+
+	*first_unres = u;
+	if (u < j->n) {
+		bufs = calloc(j->n - u, sizeof(*bufs));
+		if (!bufs) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	for (size_t i = u; i < j->n; i++) {
+		if (store_read_chunk(s, &j->c[i], &bufs[i - u], err, errlen)) {
+			rc = -1;
+			goto out;
+		}
+	}
+	/* the longest run of trailing unresolved chunks at the head of list */
+	for (size_t cand = u; cand < j->n; cand++) {
+		size_t off = 0, i;
+		int ok = 1;
+
+		for (i = cand; i < j->n && ok; i++) {
+			const struct chunk *c = &j->c[i];
+			const struct buf *b = &bufs[i - u];
+			int same = !strcmp(c->kernel, kinst);
+
+			/* ENOSPC: nothing was carried out of that kernel */
+			if (c->state == CH_KEPT && !same)
+				ok = 0;
+			/*
+			 * With nothing staged, chunks of this kernel are gone
+			 * (only D takes a staged list away); what a kexec
+			 * carried in starts the current list.
+			 */
+			if (!staged && same)
+				ok = 0;
+			if (ok && (b->len > len - off || memcmp(list + off, b->p, b->len)))
+				ok = 0;
+			off += b->len;
+		}
+		if (ok) {
+			best = cand;
+			best_bytes = off;
+			break;
+		}
+	}
+	*first_held = best;
+	*held = best_bytes;
+out:
+	if (bufs)
+		for (size_t i = u; i < j->n; i++)
+			buf_free(&bufs[i - u]);
+	free(bufs);
+	return rc;
+}
+
+static int kernel_err_code(int e)
+{
+	switch (e) {
+	case -ENOENT: return EX_NOSTAGING;
+	case -EPERM: case -EACCES: return EX_PERM;
+	case -EBUSY: return EX_BUSY;
+	default: return EX_KERNEL;
+	}
+}
+
+static const char *kernel_err_hint(int e)
+{
+	switch (e) {
+	case -ENOENT: return " (kernel without IMA measurement staging, or wrong --securityfs?)";
+	case -EPERM: return " (writing the lists needs CAP_SYS_ADMIN)";
+	case -EACCES: return " (permission denied: run as root)";
+	case -EBUSY: return " (another process has the measurement lists open for writing, or a reader blocks the writer)";
+	default: return "";
+	}
+}
+
+static int open_store(struct ctx *c, struct store *s, int writer)
+{
+	char err[512];
+	int rc = store_open(s, c->store_root, c->boot_key, c->boot_info, writer,
+			    err, sizeof(err));
+
+	if (rc)
+		msg("%s", err);
+	return rc;
+}
+
+static int write_journal(struct store *s, const char *tag)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	strcpy(s->j.boot, s->boot);
+	rc = journal_serialize(&s->j, &b);
+	if (!rc)
+		rc = durable_write(s->bootfd, "journal", b.p, b.len, tag);
+	buf_free(&b);
+	if (rc)
+		msg("cannot write the journal: %s; nothing deleted from the kernel by this step",
+		    strerror(-rc));
+	return rc;
+}
+
+static int sha256_of(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+/*
+ * One transaction on the writer descriptor: adopt the staged list or stage
+ * with A, store what the store does not hold yet, D.  *adopted tells the
+ * caller that a staged list was already there (resume) and *deleted that
+ * D succeeded, so that a fresh transaction may follow.
+ */
+static int transaction(struct ctx *c, struct store *s, const char *kinst,
+		       int *adopted, int *deleted)
+{
+	struct kernel *k = c->k;
+	struct buf S;
+	char err[512];
+	size_t u, held_from, held, i;
+	unsigned int seq = 0;
+	int e, changed = 0, ret = EX_OK;
+	struct chunk *nc;
+
+	*adopted = *deleted = 0;
+	buf_init(&S);
+	e = k->ops->read_staged(k, &S);
+	if (e) {
+		msg("cannot read the staged list: %s", strerror(-e));
+		ret = EX_KERNEL;
+		goto out;
+	}
+	if (S.len == 0) {
+		/* nothing staged: this kernel's chunks were deleted by a D */
+		for (i = first_unresolved(&s->j); i < s->j.n; i++) {
+			if (!strcmp(s->j.c[i].kernel, kinst)) {
+				s->j.c[i].state = CH_DONE;
+				changed = 1;
+			}
+		}
+		if (changed && write_journal(s, "resolve")) {
+			ret = EX_STORE;
+			goto out;
+		}
+		changed = 0;
+		e = k->ops->request(k, "A");
+		if (e == -EACCES) {
+			info("measurement is suspended for kexec: nothing exported");
+			ret = EX_SUSPENDED;
+			goto out;
+		}
+		if (e == -ENOENT) {
+			info("the measurement list is empty: nothing to export");
+			goto out;
+		}
+		if (e) {
+			msg("staging (A) failed: %s%s", strerror(-e), kernel_err_hint(e));
+			ret = e == -EINVAL ? EX_NOSTAGING : EX_KERNEL;
+			goto out;
+		}
+		fault_point("after-A");
+		e = k->ops->read_staged(k, &S);
+		if (e || S.len == 0) {
+			msg("cannot read the staged list after A: %s",
+			    e ? strerror(-e) : "empty");
+			ret = EX_KERNEL;
+			goto out;
+		}
+	} else {
+		info("adopting a staged list (%zu bytes) that an earlier run left", S.len);
+		*adopted = 1;
+	}
+	fault_point("after-read");
+
+	{
+		struct ima_list_info li;
+
+		if (ima_list_scan(S.p, S.len, 1, &li, err, sizeof(err))) {
+			msg("the kernel's staged list is corrupt: %s; nothing deleted", err);
+			ret = EX_KERNEL;
+			goto out;
+		}
+	}
+	if (match_held(s, kinst, S.p, S.len, 1, &u, &held_from, &held, err, sizeof(err))) {
+		msg("store: %s", err);
+		ret = EX_CORRUPT;
+		goto out;
+	}
+	for (i = u; i < held_from; i++) {
+		s->j.c[i].state = CH_DONE;
+		changed = 1;
+	}
+	if (held < S.len) {
+		const uint8_t *R = S.p + held;
+		size_t rlen = S.len - held;
+		struct ima_list_info li;
+		struct pcr_state st;
+
+		if (ima_list_scan(R, rlen, 1, &li, err, sizeof(err))) {
+			msg("internal error: %s", err);
+			ret = EX_KERNEL;
+			goto out;
+		}
+		journal_tail_state(&s->j, &st);
+		if (replay_buf(&st, R, rlen, err, sizeof(err))) {
+			msg("replay: %s", err);
+			ret = EX_KERNEL;
+			goto out;
+		}
+		seq = journal_next_seq(&s->j);
+		e = store_write_chunk(s, seq, R, rlen);
+		if (e) {
+			msg("cannot store chunk %u: %s; nothing deleted from the kernel",
+			    seq, strerror(-e));
+			ret = EX_STORE;
+			goto out;
+		}
+		nc = journal_add(&s->j);
+		if (!nc) {
+			msg("out of memory");
+			ret = EX_STORE;
+			goto out;
+		}
+		nc->seq = seq;
+		nc->state = CH_STORED;
+		strcpy(nc->kernel, kinst);
+		nc->time = (long long)time(NULL);
+		nc->records = li.records;
+		nc->bytes = rlen;
+		memcpy(nc->first, li.first, IMA_DIGEST_SIZE);
+		memcpy(nc->last, li.last, IMA_DIGEST_SIZE);
+		if (sha256_of(R, rlen, nc->file_sha256)) {
+			ret = EX_STORE;
+			goto out;
+		}
+		nc->pcr = st;
+		changed = 1;
+	}
+	if (changed && write_journal(s, "store")) {
+		ret = EX_STORE;
+		goto out;
+	}
+	fault_point("after-store");
+	e = k->ops->request(k, "D");
+	fault_point("after-D");
+	if (e && e != -ESTALE && e != -ENOSPC && e != -ENOENT) {
+		msg("deleting the staged records (D) failed: %s; they stay in the kernel and in the store, the next run deletes them",
+		    strerror(-e));
+		ret = EX_KERNEL;
+		goto out;
+	}
+	for (i = held_from; i < s->j.n; i++) {
+		if (e == -ESTALE)
+			s->j.c[i].state = CH_CARRIED;
+		else if (e == -ENOSPC)
+			s->j.c[i].state = CH_KEPT;
+		else
+			s->j.c[i].state = CH_DONE;
+	}
+	if (held_from < s->j.n && write_journal(s, "final")) {
+		ret = EX_STORE;
+		goto out;
+	}
+	fault_point("done");
+	*deleted = !e || e == -ENOENT;
+	if (e == -ESTALE)
+		info("kexec capture in progress: the staged records go on to the next kernel; chunks marked carried");
+	else if (e == -ENOSPC)
+		msg("warning: the kexec capture did not fit: nothing is carried; the store keeps the only copy");
+	if (seq)
+		info("stored chunk %u: %llu records, %llu bytes", seq,
+		     (unsigned long long)s->j.c[s->j.n - 1].records,
+		     (unsigned long long)s->j.c[s->j.n - 1].bytes);
+	else
+		info("the staged list was already stored: deleted it from the kernel");
+out:
+	buf_free(&S);
+	return ret;
+}
+
+int cmd_export(struct ctx *c)
+{
+	struct kernel *k = c->k;
+	char kinst[KERNEL_ID_MAX];
+	int rc, e, adopted, deleted;
+	struct store s;
+
+	rc = open_store(c, &s, 1);
+	if (rc)
+		return rc;
+	e = k->ops->instance(k, kinst, sizeof(kinst));
+	if (e) {
+		msg("cannot read the kernel instance id: %s", strerror(-e));
+		rc = EX_KERNEL;
+		goto out;
+	}
+	e = k->ops->open_rw(k);
+	if (e) {
+		msg("cannot open the staged list for writing: %s%s", strerror(-e),
+		    kernel_err_hint(e));
+		rc = kernel_err_code(e);
+		goto out;
+	}
+	fault_point("open");
+	rc = transaction(c, &s, kinst, &adopted, &deleted);
+	/* a resumed list is done: now the export that was asked for */
+	if (rc == EX_OK && adopted && deleted)
+		rc = transaction(c, &s, kinst, &adopted, &deleted);
+	k->ops->close_rw(k);
+out:
+	store_close(&s);
+	return rc;
+}
+
+/*
+ * A consistent snapshot of the kernel lists: staged, current, staged again
+ * until the staged list did not change in between.  Missing staged file
+ * (stock kernel) reads as empty.
+ */
+static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
+{
+	struct buf S2;
+	int e = 0;
+
+	buf_init(&S2);
+	for (int tries = 0; tries < 10; tries++) {
+		e = c->k->ops->read_staged(c->k, S);
+		if (e == -ENOENT) {
+			buf_reset(S);
+			e = 0;
+		}
+		if (!e)
+			e = c->k->ops->read_current(c->k, C);
+		if (!e)
+			e = c->k->ops->read_staged(c->k, &S2);
+		if (e == -ENOENT) {
+			buf_reset(&S2);
+			e = 0;
+		}
+		if (e)
+			break;
+		if (S2.len == S->len && (!S->len || !memcmp(S2.p, S->p, S->len)))
+			break;
+	}
+	buf_free(&S2);
+	if (e)
+		msg("cannot read the kernel's measurement lists: %s%s", strerror(-e),
+		    kernel_err_hint(e));
+	return e ? kernel_err_code(e) : 0;
+}
+
+/* The log = every chunk ++ (staged ++ current minus what the store holds). */
+struct assembled {
+	struct buf S, C;
+	size_t s_skip, c_skip;
+};
+
+static int assemble(struct ctx *c, struct store *s, struct assembled *a)
+{
+	char kinst[KERNEL_ID_MAX], err[512];
+	size_t u, fh, held;
+	int rc, e;
+
+	buf_init(&a->S);
+	buf_init(&a->C);
+	a->s_skip = a->c_skip = 0;
+	rc = read_kernel(c, &a->S, &a->C);
+	if (rc)
+		return rc;
+	e = c->k->ops->instance(c->k, kinst, sizeof(kinst));
+	if (e) {
+		msg("cannot read the kernel instance id: %s", strerror(-e));
+		return EX_KERNEL;
+	}
+	if (a->S.len) {
+		if (match_held(s, kinst, a->S.p, a->S.len, 1, &u, &fh, &held, err, sizeof(err)))
+			goto bad;
+		a->s_skip = held;
+	} else {
+		if (match_held(s, kinst, a->C.p, a->C.len, 0, &u, &fh, &held, err, sizeof(err)))
+			goto bad;
+		a->c_skip = held;
+	}
+	return 0;
+bad:
+	msg("store: %s", err);
+	return EX_CORRUPT;
+}
+
+static void assembled_free(struct assembled *a)
+{
+	buf_free(&a->S);
+	buf_free(&a->C);
+}
+
+static void print_ascii(FILE *out, const uint8_t *p, size_t len)
+{
+	char hex[2 * 4096 + 1], err[256];
+	struct ima_rec r;
+	struct ima_ng ng;
+	size_t pos = 0;
+	unsigned long i = 0;
+
+	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1) {
+		hex_encode(r.digest, IMA_DIGEST_SIZE, hex);
+		fprintf(out, "%2u %s %s ", r.pcr, hex, r.name);
+		if (r.legacy) {
+			uint32_t n = get_le32(r.data + IMA_DIGEST_SIZE);
+
+			hex_encode(r.data, IMA_DIGEST_SIZE, hex);
+			fprintf(out, "%s %.*s\n", hex, (int)n, (const char *)r.data + IMA_DIGEST_SIZE + 4);
+			continue;
+		}
+		if (!strcmp(r.name, "ima-ng") && !ima_rec_ng_fields(&r, &ng) &&
+		    ng.fdigest_len <= 4096) {
+			hex_encode(ng.fdigest, ng.fdigest_len, hex);
+			fprintf(out, "%s:%s %.*s\n", ng.algo, hex, (int)ng.fname_len, ng.fname);
+			continue;
+		}
+		/* other templates: every field in hex */
+		for (size_t q = 0, f = 0; q + 4 <= r.data_len; f++) {
+			uint32_t fl = get_le32(r.data + q);
+
+			q += 4;
+			fputs(f ? " " : "", out);
+			for (uint32_t b = 0; b < fl; b++)
+				fprintf(out, "%02x", r.data[q + b]);
+			q += fl;
+		}
+		fputc('\n', out);
+	}
+}
+
+static void emit(struct ctx *c, const uint8_t *p, size_t len)
+{
+	if (c->ascii)
+		print_ascii(c->out, p, len);
+	else if (len)
+		fwrite(p, 1, len, c->out);
+}
+
+int cmd_cat(struct ctx *c)
+{
+	struct assembled a;
+	struct store s;
+	struct buf b;
+	char err[512];
+	int rc;
+
+	rc = open_store(c, &s, 0);
+	if (rc)
+		return rc;
+	buf_init(&b);
+	rc = assemble(c, &s, &a);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < s.j.n; i++) {
+		if (store_read_chunk(&s, &s.j.c[i], &b, err, sizeof(err))) {
+			msg("store: %s", err);
+			rc = EX_CORRUPT;
+			goto out;
+		}
+		emit(c, b.p, b.len);
+	}
+	emit(c, a.S.p + a.s_skip, a.S.len - a.s_skip);
+	emit(c, a.C.p + a.c_skip, a.C.len - a.c_skip);
+	if (fflush(c->out) || ferror(c->out)) {
+		msg("write error on output: %s", strerror(errno));
+		rc = EX_STORE;
+	}
+out:
+	assembled_free(&a);
+	buf_free(&b);
+	store_close(&s);
+	return rc;
+}
+
+struct tpm_pcrs {
+	int present[NBANKS];
+	uint8_t v[NBANKS][PCR_MAX];
+};
+
+static int read_tpm(const char *dir, struct tpm_pcrs *t)
+{
+	int any = 0;
+
+	for (int b = 0; b < NBANKS; b++) {
+		int e = tpm_read_pcr(dir, b, IMA_PCR, t->v[b]);
+
+		t->present[b] = !e;
+		if (e && e != -ENOENT) {
+			msg("cannot read %s/pcr-%s/%d: %s", dir, banks[b].name, IMA_PCR,
+			    strerror(-e));
+			return -1;
+		}
+		any |= !e;
+	}
+	return any ? 0 : -1;
+}
+
+struct vstate {
+	struct pcr_state st;
+	const struct tpm_pcrs *t;
+	unsigned long total;		/* records replayed */
+	unsigned long match_at[NBANKS];	/* records replayed when PCR last matched */
+	int matched[NBANKS];
+	int bad;
+};
+
+static void note_match(struct vstate *v)
+{
+	for (int b = 0; b < NBANKS; b++) {
+		if (!v->t->present[b])
+			continue;
+		if (!memcmp(v->st.full[b], v->t->v[b], banks[b].size) ||
+		    !memcmp(v->st.pad[b], v->t->v[b], banks[b].size)) {
+			v->matched[b] = 1;
+			v->match_at[b] = v->total;
+		}
+	}
+}
+
+/* Replay one piece of the log, naming `what` and its records on trouble. */
+static int replay_piece(struct vstate *v, const char *what, const uint8_t *p, size_t len)
+{
+	char err[512];
+	struct ima_rec r;
+	size_t pos = 0;
+	unsigned long i = 0;
+	int rc;
+
+	while ((rc = ima_parse_next(p, len, &pos, &r, i, err, sizeof(err))) == 1) {
+		if (ima_rec_check_digest(&r)) {
+			char hex[41];
+
+			hex_encode(r.digest, IMA_DIGEST_SIZE, hex);
+			msg("%s, record %lu (offset %zu, log record %lu): template digest %s does not match its data",
+			    what, i, r.off, v->total, hex);
+			v->bad = 1;
+		}
+		if (replay_record(&v->st, &r))
+			return -1;
+		v->total++;
+		i++;
+		note_match(v);
+	}
+	if (rc < 0) {
+		msg("%s: %s", what, err);
+		v->bad = 1;
+	}
+	return 0;
+}
+
+int cmd_verify(struct ctx *c)
+{
+	struct tpm_pcrs t1, t2;
+	struct assembled a;
+	struct store s;
+	struct vstate v;
+	struct buf b;
+	char err[512], what[128];
+	int rc, tries;
+
+	rc = open_store(c, &s, 0);
+	if (rc)
+		return rc;
+	buf_init(&b);
+	memset(&a, 0, sizeof(a));
+	for (tries = 0;; tries++) {
+		if (read_tpm(c->tpm_dir, &t1)) {
+			msg("no TPM PCR 10 under %s", c->tpm_dir);
+			rc = EX_NOTPM;
+			goto out;
+		}
+		assembled_free(&a);
+		rc = assemble(c, &s, &a);
+		if (rc)
+			goto out;
+		if (read_tpm(c->tpm_dir, &t2)) {
+			rc = EX_NOTPM;
+			goto out;
+		}
+		if (!memcmp(&t1, &t2, sizeof(t1)) || tries == 10)
+			break;
+	}
+	memset(&v, 0, sizeof(v));
+	replay_init(&v.st);
+	v.t = &t2;
+	for (size_t i = 0; i < s.j.n; i++) {
+		const struct chunk *ch = &s.j.c[i];
+		int e = store_read_chunk(&s, ch, &b, err, sizeof(err));
+
+		if (e == -1) {
+			msg("store: %s", err);
+			rc = EX_CORRUPT;
+			goto out;
+		}
+		if (e == -2) {
+			msg("store: %s", err);
+			v.bad = 1;
+		}
+		snprintf(what, sizeof(what), "chunk %u (%08u.bin)", ch->seq, ch->seq);
+		if (replay_piece(&v, what, b.p, b.len)) {
+			rc = EX_KERNEL;
+			goto out;
+		}
+		for (int k = 0; k < NBANKS; k++) {
+			if (memcmp(v.st.full[k], ch->pcr.full[k], banks[k].size) ||
+			    memcmp(v.st.pad[k], ch->pcr.pad[k], banks[k].size)) {
+				msg("%s: replay gives another PCR 10 (%s) than the journal recorded after it",
+				    what, banks[k].name);
+				v.bad = 1;
+				break;
+			}
+		}
+	}
+	if (replay_piece(&v, "kernel staged list", a.S.p + a.s_skip, a.S.len - a.s_skip) ||
+	    replay_piece(&v, "kernel current list", a.C.p + a.c_skip, a.C.len - a.c_skip)) {
+		rc = EX_KERNEL;
+		goto out;
+	}
+	rc = v.bad ? EX_MISMATCH : EX_OK;
+	for (int k = 0; k < NBANKS; k++) {
+		char hex[2 * PCR_MAX + 1];
+
+		if (!t2.present[k])
+			continue;
+		if (!memcmp(v.st.full[k], t2.v[k], banks[k].size)) {
+			fprintf(c->out, "%s: ok (%lu records)\n", banks[k].name, v.total);
+		} else if (!memcmp(v.st.pad[k], t2.v[k], banks[k].size)) {
+			fprintf(c->out, "%s: ok (%lu records; SHA-1 digests padded: the kernel has no %s transform)\n",
+				banks[k].name, v.total, banks[k].name);
+		} else {
+			hex_encode(v.st.full[k], banks[k].size, hex);
+			fprintf(c->out, "%s: MISMATCH: replay of %lu records gives %s", banks[k].name,
+				v.total, hex);
+			hex_encode(t2.v[k], banks[k].size, hex);
+			fprintf(c->out, ", the TPM has %s", hex);
+			if (v.matched[k])
+				fprintf(c->out, "; the TPM value is reached after the first %lu records",
+					v.match_at[k]);
+			fputc('\n', c->out);
+			rc = EX_MISMATCH;
+		}
+	}
+	if (v.bad)
+		fprintf(c->out, "the log has altered or corrupt records (see above)\n");
+out:
+	assembled_free(&a);
+	buf_free(&b);
+	store_close(&s);
+	return rc;
+}
+
+static unsigned long count_records(const uint8_t *p, size_t len)
+{
+	struct ima_list_info li;
+	char err[256];
+
+	if (ima_list_scan(p, len, 0, &li, err, sizeof(err)))
+		return 0;
+	return li.records;
+}
+
+int cmd_status(struct ctx *c)
+{
+	unsigned long long bytes = 0, gone = 0, gone_bytes = 0, recs = 0;
+	unsigned long by_state[CH_DONE + 1] = { 0 };
+	struct assembled a;
+	struct store s;
+	long long last = 0;
+	int rc;
+
+	rc = open_store(c, &s, 0);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < s.j.n; i++) {
+		const struct chunk *ch = &s.j.c[i];
+
+		by_state[ch->state]++;
+		recs += ch->records;
+		bytes += ch->bytes;
+		if (ch->state == CH_DONE) {
+			gone += ch->records;
+			gone_bytes += ch->bytes;
+		}
+		if (ch->time > last)
+			last = ch->time;
+	}
+	fprintf(c->out, "store: %s/%s\n", c->store_root, c->boot_key);
+	fprintf(c->out, "chunks: %zu (stored %lu, carried %lu, kept %lu, done %lu)\n",
+		s.j.n, by_state[CH_STORED], by_state[CH_CARRIED], by_state[CH_KEPT],
+		by_state[CH_DONE]);
+	fprintf(c->out, "records in the store: %llu (%llu bytes)\n", recs, bytes);
+	fprintf(c->out, "records deleted from the kernel: %llu (%llu bytes of binary list)\n",
+		gone, gone_bytes);
+	if (last) {
+		char tbuf[64];
+		time_t tt = (time_t)last;
+
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+		fprintf(c->out, "last export: %s\n", tbuf);
+	} else {
+		fprintf(c->out, "last export: never\n");
+	}
+	rc = assemble(c, &s, &a);
+	if (!rc) {
+		fprintf(c->out, "kernel: staged %lu records, current %lu records",
+			count_records(a.S.p, a.S.len), count_records(a.C.p, a.C.len));
+		if (a.s_skip || a.c_skip)
+			fprintf(c->out, " (%zu bytes already in the store)", a.s_skip + a.c_skip);
+		fputc('\n', c->out);
+	} else {
+		fprintf(c->out, "kernel: lists not readable\n");
+	}
+	assembled_free(&a);
+	store_close(&s);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The subcommands, on a kernel backend and a store. */
+#ifndef IMA_EXPORT_OPS_H
+#define IMA_EXPORT_OPS_H
+
+#include <stdio.h>
+
+#include "kernel.h"
+#include "store.h"
+
+struct ctx {
+	const char *store_root;
+	const char *boot_key;
+	const char *boot_info;		/* text for a new boot's boot-info */
+	const char *tpm_dir;		/* /sys/class/tpm/tpm0 */
+	struct kernel *k;
+	FILE *out;			/* cat, verify and status output */
+	int ascii;			/* cat: text like ascii_runtime_measurements */
+};
+
+/* Each returns an EX_* exit code (util.h) and prints its own messages. */
+int cmd_export(struct ctx *c);
+int cmd_cat(struct ctx *c);
+int cmd_verify(struct ctx *c);
+int cmd_status(struct ctx *c);
+
+/* Every fault step of export, in the order they are reached. */
+extern const char *const export_fault_steps[];
+
+/*
+ * Which chunks does the kernel still hold?  list is the staged list when
+ * staged is set, else the current list.  On return chunks [*first_held, n)
+ * are at the head of list, covering *held bytes, and chunks
+ * [*first_unresolved, *first_held) are no longer in the kernel.  0, or -1
+ * with err (an unreadable or altered chunk).
+ */
+int match_held(struct store *s, const char *kinst, const uint8_t *list,
+	       size_t len, int staged, size_t *first_unresolved,
+	       size_t *first_held, size_t *held, char *err, size_t errlen);
+
+#endif

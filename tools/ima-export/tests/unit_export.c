@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * export, cat, verify and status on the fake kernel: resume after a SIGKILL
+ * at every step (and at every pair of steps), kexec with the lists carried
+ * (ESTALE) or not (ENOSPC), suspension, busy, write errors; and the
+ * command line on a fake securityfs directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fake_kernel.h"
+#include "ops.h"
+#include "tap.h"
+#include "testlog.h"
+
+struct world {
+	struct fake_state *st;
+	struct kernel k;
+	char root[128], store[160], tpm[160];
+	struct buf truth;	/* every record measured since boot, in order */
+	unsigned int next, kernels;
+	struct ctx c;
+};
+
+static const char *scratch(void)
+{
+	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+}
+
+static void w_measure_buf(struct world *w, const struct buf *b)
+{
+	fake_measure(w->st, b->p, b->len);
+	buf_append(&w->truth, b->p, b->len);
+}
+
+static void w_measure(struct world *w, unsigned int n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	tl_list(&b, w->next, n);
+	w->next += n;
+	w_measure_buf(w, &b);
+	buf_free(&b);
+}
+
+static void w_boot_aggregate(struct world *w)
+{
+	struct buf b;
+
+	buf_init(&b);
+	tl_boot_aggregate(&b, w->kernels);
+	w_measure_buf(w, &b);
+	buf_free(&b);
+}
+
+static void w_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->root, sizeof(w->root), "%s/ima-export-test.XXXXXX", scratch());
+	if (!mkdtemp(w->root))
+		abort();
+	snprintf(w->store, sizeof(w->store), "%s/store", w->root);
+	snprintf(w->tpm, sizeof(w->tpm), "%s/tpm", w->root);
+	w->kernels = 1;
+	w->st = fake_new("kernel-1");
+	fake_kernel_init(&w->k, w->st);
+	buf_init(&w->truth);
+	w->next = 1;
+	w_boot_aggregate(w);
+	w->c.store_root = w->store;
+	w->c.boot_key = "r1-0000000000000000";
+	w->c.boot_info = "key r1-0000000000000000\ntest\n";
+	w->c.tpm_dir = w->tpm;
+	w->c.k = &w->k;
+	w->c.out = stdout;
+}
+
+static void w_free(struct world *w)
+{
+	char cmd[256];
+
+	fake_kernel_free(&w->k);
+	fake_free(w->st);
+	buf_free(&w->truth);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->root);
+	if (system(cmd))
+		diag("cannot remove %s", w->root);
+}
+
+static void w_kexec(struct world *w, int carry)
+{
+	char id[40];
+
+	w->kernels++;
+	snprintf(id, sizeof(id), "kernel-%u", w->kernels);
+	fake_kexec(w->st, id, carry);
+	w_boot_aggregate(w);
+}
+
+/* the TPM of the fake: PCR 10 of every bank from the truth */
+static void w_tpm_sync(struct world *w)
+{
+	struct pcr_state st;
+	char err[256], path[256], hex[2 * PCR_MAX + 2];
+
+	replay_init(&st);
+	replay_buf(&st, w->truth.p, w->truth.len, err, sizeof(err));
+	mkdir(w->tpm, 0700);
+	for (int b = 0; b < NBANKS; b++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/pcr-%s", w->tpm, banks[b].name);
+		mkdir(path, 0700);
+		snprintf(path, sizeof(path), "%s/pcr-%s/10", w->tpm, banks[b].name);
+		hex_encode(st.full[b], banks[b].size, hex);
+		f = fopen(path, "w");
+		fprintf(f, "%s\n", hex);
+		fclose(f);
+	}
+}
+
+static int w_export(struct world *w)
+{
+	return cmd_export(&w->c);
+}
+
+/* export in a child with IMA_EXPORT_FAULT=step; 1 if it was killed there */
+static int w_export_fault(struct world *w, const char *step)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		setenv("IMA_EXPORT_FAULT", step, 1);
+		_exit(cmd_export(&w->c));
+	}
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+static int w_cat(struct world *w, struct buf *out, int ascii)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+	int rc;
+
+	w->c.out = f;
+	w->c.ascii = ascii;
+	rc = cmd_cat(&w->c);
+	fclose(f);
+	w->c.out = stdout;
+	w->c.ascii = 0;
+	buf_reset(out);
+	buf_append(out, p, n);
+	free(p);
+	return rc;
+}
+
+/* run f with stdout and stderr captured into out */
+static int capture(struct world *w, int (*f)(struct ctx *), struct buf *out)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *mem = open_memstream(&p, &n);
+	char path[256];
+	int saved, fd, rc;
+
+	snprintf(path, sizeof(path), "%s/stderr", w->root);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	dup2(fd, 2);
+	w->c.out = mem;
+	rc = f(&w->c);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	fclose(mem);
+	w->c.out = stdout;
+	buf_reset(out);
+	buf_append(out, p, n);
+	free(p);
+	read_path_all(path, out);
+	buf_append(out, "", 1);
+	return rc;
+}
+
+/* the whole log as the store and kernel show it is exactly the truth */
+static int w_consistent(struct world *w, char *why, size_t n)
+{
+	struct buf out, text;
+	int rc;
+
+	buf_init(&out);
+	buf_init(&text);
+	rc = w_cat(w, &out, 0);
+	if (rc) {
+		snprintf(why, n, "cat exit %d", rc);
+		goto bad;
+	}
+	if (out.len != w->truth.len || memcmp(out.p, w->truth.p, out.len)) {
+		snprintf(why, n, "cat gives %zu bytes, %zu measured", out.len, w->truth.len);
+		goto bad;
+	}
+	w_tpm_sync(w);
+	rc = capture(w, cmd_verify, &text);
+	if (rc) {
+		snprintf(why, n, "verify exit %d: %s", rc, (char *)text.p);
+		goto bad;
+	}
+	buf_free(&out);
+	buf_free(&text);
+	return 1;
+bad:
+	buf_free(&out);
+	buf_free(&text);
+	return 0;
+}
+
+static int all_done(struct world *w)
+{
+	struct store s;
+	char err[256];
+	int ok = 1;
+
+	if (store_open(&s, w->store, w->c.boot_key, NULL, 0, err, sizeof(err)))
+		return 0;
+	for (size_t i = 0; i < s.j.n; i++)
+		ok &= s.j.c[i].state == CH_DONE;
+	store_close(&s);
+	return ok;
+}
+
+static size_t nchunks(struct world *w, int state)
+{
+	struct store s;
+	char err[256];
+	size_t n = 0;
+
+	if (store_open(&s, w->store, w->c.boot_key, NULL, 0, err, sizeof(err)))
+		return 0;
+	for (size_t i = 0; i < s.j.n; i++)
+		n += state < 0 || s.j.c[i].state == state;
+	store_close(&s);
+	return n;
+}
+
+static void test_basic(void)
+{
+	struct world w;
+	struct buf out;
+	char why[512] = "";
+	int rc;
+
+	buf_init(&out);
+	w_init(&w);
+	w_measure(&w, 9);
+	rc = w_export(&w);
+	ok(rc == EX_OK && w.st->cur_len == 0 && w.st->staged_len == 0 && w.st->nA == 1 &&
+	   w.st->nD == 1 && nchunks(&w, CH_DONE) == 1,
+	   "export: A, store, D: the kernel's lists are empty, one chunk done");
+	ok(w_consistent(&w, why, sizeof(why)), "export: cat gives back every record, verify passes %s", why);
+	w_measure(&w, 5);
+	rc = w_export(&w);
+	w_measure(&w, 3);
+	ok(rc == EX_OK && nchunks(&w, -1) == 2 && w_consistent(&w, why, sizeof(why)),
+	   "export: a second chunk; cat = chunks ++ current list; verify passes %s", why);
+	w_export(&w);
+	{
+		struct fake_state *st = w.st;
+		size_t before = nchunks(&w, -1);
+		unsigned long nA = st->nA;
+
+		rc = w_export(&w);
+		ok(rc == EX_OK && nchunks(&w, -1) == before && st->nA == nA && st->cur_len == 0,
+		   "export: an empty list exports nothing and exits 0 (A gives ENOENT)");
+	}
+	w_free(&w);
+
+	/* ascii */
+	w_init(&w);
+	w_measure(&w, 2);
+	w_export(&w);
+	rc = w_cat(&w, &out, 1);
+	buf_append(&out, "", 1);
+	ok(rc == 0 && !strncmp((char *)out.p, "10 ", 3) && strstr((char *)out.p, " ima-ng sha256:") &&
+	   strstr((char *)out.p, " boot_aggregate\n10 ") && strstr((char *)out.p, " /f2\n"),
+	   "cat --ascii: lines like ascii_runtime_measurements");
+	w_free(&w);
+
+	/* busy, suspended */
+	w_init(&w);
+	w_measure(&w, 4);
+	w.st->writer = 1;	/* another process holds the writer */
+	rc = w_export(&w);
+	ok(rc == EX_BUSY && w.st->cur_len == w.truth.len, "export: another writer (EBUSY) exits %d, kernel untouched", EX_BUSY);
+	w.st->writer = 0;
+	{
+		struct store s;
+		char err[256];
+
+		store_open(&s, w.store, w.c.boot_key, NULL, 1, err, sizeof(err));
+		rc = w_export(&w);
+		store_close(&s);
+		ok(rc == EX_BUSY && w.st->nA == 0, "export: a second exporter (store flock) exits %d before touching the kernel", EX_BUSY);
+	}
+	w.st->suspended = 1;
+	rc = w_export(&w);
+	ok(rc == EX_SUSPENDED && w.st->cur_len == w.truth.len && nchunks(&w, -1) == 0,
+	   "export: measurement suspended for kexec (EACCES from A) stops cleanly, exit %d", EX_SUSPENDED);
+	w.st->suspended = 0;
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)), "export: after the suspension it works %s", why);
+	w_free(&w);
+	buf_free(&out);
+}
+
+static void test_verify(void)
+{
+	struct world w;
+	struct buf text;
+	char path[256];
+	int rc, fd;
+
+	buf_init(&text);
+	w_init(&w);
+	w_measure(&w, 6);
+	w_export(&w);
+	w_measure(&w, 6);
+	w_export(&w);
+	w_measure(&w, 2);
+	w_tpm_sync(&w);
+	rc = capture(&w, cmd_verify, &text);
+	ok(rc == EX_OK && strstr((char *)text.p, "sha256: ok (15 records)") &&
+	   strstr((char *)text.p, "sha512: ok"),
+	   "verify: two chunks ++ current replay to PCR 10 of all 4 banks");
+	/* a bank of a kernel without the sha384 transform: padded SHA-1 */
+	{
+		struct pcr_state st;
+		char hex[2 * PCR_MAX + 1], err[128];
+		FILE *f;
+
+		replay_init(&st);
+		replay_buf(&st, w.truth.p, w.truth.len, err, sizeof(err));
+		hex_encode(st.pad[BANK_SHA384], 48, hex);
+		snprintf(path, sizeof(path), "%s/pcr-sha384/10", w.tpm);
+		f = fopen(path, "w");
+		fprintf(f, "%s\n", hex);
+		fclose(f);
+		rc = capture(&w, cmd_verify, &text);
+		ok(rc == EX_OK && strstr((char *)text.p, "sha384: ok (15 records; SHA-1 digests padded"),
+		   "verify: a bank extended with padded SHA-1 digests is recognised");
+		w_tpm_sync(&w);
+	}
+	/* one altered byte in chunk 1: the record is named */
+	snprintf(path, sizeof(path), "%s/store/%s/00000001.bin", w.root, w.c.boot_key);
+	fd = open(path, O_RDWR);
+	{
+		uint8_t c;
+
+		/* record 2 of the chunk starts after two records; alter its file name */
+		struct stat sb;
+
+		fstat(fd, &sb);
+		if (pread(fd, &c, 1, 3 * (sb.st_size / 7) + 60) == 1) {
+			c ^= 0x20;
+			if (pwrite(fd, &c, 1, 3 * (sb.st_size / 7) + 60) != 1)
+				diag("pwrite");
+		}
+	}
+	close(fd);
+	rc = capture(&w, cmd_verify, &text);
+	ok(rc == EX_MISMATCH && strstr((char *)text.p, "chunk 1 (00000001.bin), record") &&
+	   strstr((char *)text.p, "does not match its data"),
+	   "verify: one altered byte in chunk 1 fails, naming the chunk and the record");
+	if (rc != EX_MISMATCH)
+		diag("%s", (char *)text.p);
+	{
+		const char *m = strstr((char *)text.p, "chunk 1 (00000001.bin), record");
+
+		if (m)
+			diag("%.*s", (int)(strchr(m, '\n') ? strchr(m, '\n') - m : 80), m);
+	}
+	w_free(&w);
+
+	/* a TPM that does not match */
+	w_init(&w);
+	w_measure(&w, 3);
+	w_export(&w);
+	w_tpm_sync(&w);
+	w_measure(&w, 1);	/* measured but (as if) the TPM missed it */
+	{
+		/* verify reads the TPM files as they are (the old values) */
+		rc = capture(&w, cmd_verify, &text);
+		ok(rc == EX_MISMATCH && strstr((char *)text.p, "sha256: MISMATCH") &&
+		   strstr((char *)text.p, "reached after the first 4 records"),
+		   "verify: a log longer than the TPM's PCR 10 fails, saying where the TPM value is reached");
+	}
+	rmdir(w.tpm);
+	snprintf(path, sizeof(path), "rm -rf '%s'", w.tpm);
+	if (system(path))
+		diag("rm");
+	rc = capture(&w, cmd_verify, &text);
+	ok(rc == EX_NOTPM, "verify: no TPM PCR files exits %d", EX_NOTPM);
+	rc = capture(&w, cmd_status, &text);
+	ok(rc == EX_OK && strstr((char *)text.p, "chunks: 1 (stored 0, carried 0, kept 0, done 1)") &&
+	   strstr((char *)text.p, "records in the store: 4") &&
+	   strstr((char *)text.p, "kernel: staged 0 records, current 1 records"),
+	   "status: chunks, records in the store and in the kernel");
+	w_free(&w);
+	buf_free(&text);
+}
+
+/* SIGKILL at every step of export, then resume: nothing lost or duplicated */
+static void test_faults(void)
+{
+	int n = 0;
+
+	for (n = 0; export_fault_steps[n]; n++)
+		;
+	for (int i = 0; export_fault_steps[i]; i++) {
+		const char *s1 = export_fault_steps[i];
+		struct world w;
+		char why[512] = "";
+		int killed, bad = 0;
+
+		w_init(&w);
+		w_measure(&w, 5);
+		w_export(&w);
+		w_measure(&w, 4);
+		killed = w_export_fault(&w, s1);
+		w_measure(&w, 2);	/* the kernel goes on measuring */
+		if (w_export(&w) != EX_OK || !w_consistent(&w, why, sizeof(why)) || !all_done(&w) ||
+		    w.st->staged_len != 0)
+			bad = 1;
+		ok(!bad, "resume: SIGKILL at %s (%s), then export: nothing lost, nothing duplicated %s",
+		   s1, killed ? "killed" : "not reached", why);
+		w_free(&w);
+
+		/* and a second SIGKILL at every step of the resuming run */
+		bad = 0;
+		for (int j = 0; export_fault_steps[j] && !bad; j++) {
+			w_init(&w);
+			w_measure(&w, 3);
+			w_export(&w);
+			w_measure(&w, 3);
+			w_export_fault(&w, s1);
+			w_measure(&w, 1);
+			w_export_fault(&w, export_fault_steps[j]);
+			w_measure(&w, 1);
+			if (w_export(&w) != EX_OK || !w_consistent(&w, why, sizeof(why)) ||
+			    !all_done(&w)) {
+				bad = 1;
+				diag("killed at %s then at %s: %s", s1, export_fault_steps[j], why);
+			}
+			w_free(&w);
+		}
+		ok(!bad, "resume: SIGKILL at %s, then at each of the %d steps, then export: log intact", s1, n);
+	}
+}
+
+/* kexec: ESTALE (carried), ENOSPC (not carried), with a SIGKILL at every step */
+static void test_kexec(void)
+{
+	struct world w;
+	char why[512] = "";
+	int rc, bad;
+
+	/* exported, more measured, kexec: the carried current list is new */
+	w_init(&w);
+	w_measure(&w, 4);
+	w_export(&w);
+	w_measure(&w, 3);
+	w_kexec(&w, 1);
+	ok(w_consistent(&w, why, sizeof(why)), "kexec: chunks ++ the next kernel's list (carried + its boot_aggregate) %s", why);
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && nchunks(&w, -1) == 2,
+	   "kexec: export in the next kernel %s", why);
+	w_free(&w);
+
+	/* D gives ESTALE: chunk carried; the records reappear in the next kernel */
+	w_init(&w);
+	w_measure(&w, 6);
+	w.st->suspend_on_A = -ESTALE;
+	rc = w_export(&w);
+	ok(rc == EX_OK && nchunks(&w, CH_CARRIED) == 1 && w.st->staged_len > 0,
+	   "kexec: ESTALE from D marks the chunk carried, exit 0");
+	ok(w_consistent(&w, why, sizeof(why)), "kexec: before the kexec, cat and verify skip the carried staged list %s", why);
+	w_kexec(&w, 1);
+	w_measure(&w, 2);
+	ok(w_consistent(&w, why, sizeof(why)), "kexec: after it, the carried records at the head of the list are not shown twice %s", why);
+	w_kexec(&w, 1);
+	ok(w_consistent(&w, why, sizeof(why)), "kexec: and after a second kexec with no export in between %s", why);
+	rc = w_export(&w);
+	ok(rc == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w) && nchunks(&w, -1) == 2,
+	   "kexec: the next export stores only what the store lacks %s", why);
+	w_free(&w);
+
+	/* D gives ENOSPC: chunk kept; nothing carried */
+	w_init(&w);
+	w_measure(&w, 6);
+	w.st->suspend_on_A = -ENOSPC;
+	rc = w_export(&w);
+	ok(rc == EX_OK && nchunks(&w, CH_KEPT) == 1, "kexec: ENOSPC from D keeps the chunk as stored, exit 0");
+	w_kexec(&w, 0);
+	ok(w_consistent(&w, why, sizeof(why)), "kexec: nothing carried: chunks ++ the new kernel's list %s", why);
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+	   "kexec: the next export stores the new kernel's records, the kept chunk is done %s", why);
+	w_free(&w);
+
+	/* ENOSPC, then the kexec does not happen: the staged list is deleted */
+	w_init(&w);
+	w_measure(&w, 6);
+	w.st->suspend_on_A = -ENOSPC;
+	w_export(&w);
+	w.st->suspended = 0;
+	w_measure(&w, 1);
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w) &&
+	   w.st->staged_len == 0 && nchunks(&w, -1) == 2,
+	   "kexec: after ENOSPC without a kexec, the next export deletes the kept list, then exports the new record %s", why);
+	w_free(&w);
+
+	/* SIGKILL at every step while the kexec capture says ESTALE */
+	bad = 0;
+	for (int i = 0; export_fault_steps[i]; i++) {
+		w_init(&w);
+		w_measure(&w, 3);
+		w_export(&w);
+		w_measure(&w, 4);
+		w.st->suspend_on_A = -ESTALE;
+		w_export_fault(&w, export_fault_steps[i]);
+		w_kexec(&w, 1);
+		w_measure(&w, 2);
+		if (!w_consistent(&w, why, sizeof(why)) || w_export(&w) != EX_OK ||
+		    !w_consistent(&w, why, sizeof(why)) || !all_done(&w)) {
+			bad++;
+			diag("ESTALE, killed at %s: %s", export_fault_steps[i], why);
+		}
+		w_free(&w);
+	}
+	ok(!bad, "kexec: SIGKILL at every step of an export that gets ESTALE, kexec, export: log intact");
+	bad = 0;
+	for (int i = 0; export_fault_steps[i]; i++) {
+		w_init(&w);
+		w_measure(&w, 3);
+		w.st->suspend_on_A = -ENOSPC;
+		w_export_fault(&w, export_fault_steps[i]);
+		w.st->suspended = 0;	/* the kexec did not happen */
+		w.st->suspend_on_A = 0;
+		w_measure(&w, 2);
+		if (w_export(&w) != EX_OK || !w_consistent(&w, why, sizeof(why)) || !all_done(&w)) {
+			bad++;
+			diag("ENOSPC, killed at %s: %s", export_fault_steps[i], why);
+		}
+		w_free(&w);
+	}
+	ok(!bad, "kexec: SIGKILL at every step of an export that gets ENOSPC, no kexec, export: log intact");
+}
+
+/* a write error while storing: nothing is deleted from the kernel */
+static void test_write_error(void)
+{
+	struct world w;
+	char why[512] = "";
+	pid_t pid;
+	int status;
+
+	w_init(&w);
+	w_measure(&w, 3);
+	w_export(&w);
+	w_measure(&w, 200);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 8192, 8192 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		quiet = 1;
+		_exit(cmd_export(&w.c));
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == EX_STORE && w.st->nD == 1 &&
+	   w.st->staged_len + w.st->cur_len > 0 && nchunks(&w, -1) == 1,
+	   "write error: export exits %d, no D, the records stay in the kernel", EX_STORE);
+	ok(w_consistent(&w, why, sizeof(why)), "write error: cat and verify still see the whole log %s", why);
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+	   "write error: the next export adopts the staged list and stores it %s", why);
+	w_free(&w);
+}
+
+/* the command line on a directory that looks like securityfs */
+static void test_cli(void)
+{
+	struct world w;
+	char cmd[2048], path[256], base[1024];
+	struct buf out, l;
+	FILE *f;
+	int rc;
+
+	buf_init(&out);
+	buf_init(&l);
+	w_init(&w);
+	tl_list(&l, 0, 12);
+	snprintf(path, sizeof(path), "%s/sfs", w.root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/sfs/binary_runtime_measurements", w.root);
+	f = fopen(path, "w");
+	fwrite(l.p, 1, l.len, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/sfs/binary_runtime_measurements_staged", w.root);
+	fclose(fopen(path, "w"));
+	snprintf(path, sizeof(path), "%s/boot_id", w.root);
+	f = fopen(path, "w");
+	fprintf(f, "0f0e0d0c-1111-2222-3333-444455556666\n");
+	fclose(f);
+	buf_reset(&w.truth);
+	buf_append(&w.truth, l.p, l.len);
+	w_tpm_sync(&w);
+	snprintf(base, sizeof(base),
+		 "%s/../ima-export --store %s/store --securityfs %s/sfs --tpm %s --boot-id %s/boot_id --boot-key r5-cli",
+		 TESTS_DIR, w.root, w.root, w.tpm, w.root);
+	snprintf(cmd, sizeof(cmd), "%s cat > %s/out", base, w.root);
+	rc = system(cmd);
+	snprintf(path, sizeof(path), "%s/out", w.root);
+	read_path_all(path, &out);
+	ok(rc == 0 && out.len == l.len && !memcmp(out.p, l.p, l.len),
+	   "cli: cat through the securityfs backend (--securityfs, --boot-key, --boot-id)");
+	snprintf(cmd, sizeof(cmd), "%s verify > /dev/null", base);
+	rc = system(cmd);
+	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "cli: verify exits 0 against --tpm PCR files");
+	snprintf(cmd, sizeof(cmd), "IMA_EXPORT_SECURITYFS=%s/nowhere %s/../ima-export -q --store %s/store --boot-key r5-cli export 2>/dev/null",
+		 w.root, TESTS_DIR, w.root);
+	rc = system(cmd);
+	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_NOSTAGING,
+	   "cli: no binary_runtime_measurements_staged (IMA_EXPORT_SECURITYFS) exits %d", EX_NOSTAGING);
+	snprintf(cmd, sizeof(cmd), "%s frobnicate 2>/dev/null", base);
+	rc = system(cmd);
+	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_USAGE, "cli: an unknown command exits %d", EX_USAGE);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --tpm %s/none --tcti mssim:host=127.0.0.1,port=1 status 2>/dev/null",
+		 TESTS_DIR, w.root);
+	rc = system(cmd);
+	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_NOTPM,
+	   "cli: no TPM for the boot identity (and no --boot-key) exits %d", EX_NOTPM);
+	w_free(&w);
+	buf_free(&out);
+	buf_free(&l);
+}
+
+void test_export(void)
+{
+	quiet = 1;
+	test_basic();
+	test_verify();
+	test_write_error();
+	test_kexec();
+	test_faults();
+	test_cli();
+}
