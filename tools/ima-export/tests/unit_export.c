@@ -655,6 +655,72 @@ static void test_cli(void)
 	buf_free(&l);
 }
 
+static int run_capture(const char *cmd, char *out, size_t n)
+{
+	FILE *f = popen(cmd, "r");
+	size_t len = 0;
+	int rc;
+
+	out[0] = '\0';
+	if (!f)
+		return -1;
+	while (len + 1 < n && fgets(out + len, (int)(n - len), f))
+		len = strlen(out);
+	rc = pclose(f);
+	while (len && out[len - 1] == '\n')
+		out[--len] = '\0';
+	return rc;
+}
+
+/*
+ * The boot identity from a software TPM (swtpm): the same while the TPM is
+ * not reset (kexec), another after a TPM Reset (power cycle + Startup).
+ */
+static void test_boot_key(void)
+{
+	char dir[128], cmd[2048], k1[128], k2[128], k3[128], k4[128], tcti[128];
+	int port = 20000 + (int)(getpid() % 20000), rc;
+
+	if (system("{ command -v swtpm && command -v swtpm_ioctl && command -v tpm2_startup; } >/dev/null 2>&1") != 0) {
+		ok(1, "# SKIP swtpm, swtpm_ioctl or tpm2_startup not installed");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/ima-export-swtpm.XXXXXX", scratch());
+	if (!mkdtemp(dir)) {
+		ok(0, "boot key: mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "swtpm socket --tpm2 --tpmstate dir=%s --server type=tcp,port=%d,bindaddr=127.0.0.1 "
+		 "--ctrl type=tcp,port=%d,bindaddr=127.0.0.1 --flags not-need-init,startup-clear "
+		 "--daemon --pid file=%s/pid --log file=%s/log && "
+		 "mkdir -p %s/sys/pcr-sha256 && for i in 0 1 2 3 4 5 6 7; do "
+		 "printf '%%064d\\n' $i > %s/sys/pcr-sha256/$i; done",
+		 dir, port, port + 1, dir, dir, dir, dir);
+	rc = system(cmd);
+	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --tpm %s/sys --tcti %s boot-key", TESTS_DIR, dir, tcti);
+	for (int i = 0; rc == 0 && i < 20 && run_capture(cmd, k1, sizeof(k1)); i++)
+		usleep(100000);	/* swtpm starting */
+	run_capture(cmd, k2, sizeof(k2));
+	ok(rc == 0 && k1[0] == 'r' && !strcmp(k1, k2),
+	   "boot key: from swtpm's resetCount and PCRs 0-7, the same twice (%s)", k1);
+	snprintf(cmd, sizeof(cmd), "swtpm_ioctl --tcp 127.0.0.1:%d -i && tpm2_startup -c -T %s", port + 1, tcti);
+	rc = system(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --tpm %s/sys --tcti %s boot-key", TESTS_DIR, dir, tcti);
+	run_capture(cmd, k3, sizeof(k3));
+	ok(rc == 0 && k3[0] == 'r' && strcmp(k3, k1) != 0,
+	   "boot key: a TPM Reset (power cycle, Startup CLEAR) gives another key (%s)", k3);
+	snprintf(cmd, sizeof(cmd), "printf '%%064d\\n' 9 > %s/sys/pcr-sha256/0 && "
+		 "%s/../ima-export --tpm %s/sys --tcti %s boot-key", dir, TESTS_DIR, dir, tcti);
+	run_capture(cmd, k4, sizeof(k4));
+	ok(k4[0] == 'r' && strcmp(k4, k3) != 0 && !strncmp(k4, k3, strchr(k3, '-') ? (size_t)(strchr(k3, '-') - k3) : 0),
+	   "boot key: other PCRs 0-7 (another platform) with the same resetCount give another key (%s)", k4);
+	snprintf(cmd, sizeof(cmd), "swtpm_ioctl --tcp 127.0.0.1:%d -s; rm -rf '%s'", port + 1, dir);
+	if (system(cmd))
+		diag("swtpm cleanup");
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -664,4 +730,5 @@ void test_export(void)
 	test_kexec();
 	test_faults();
 	test_cli();
+	test_boot_key();
 }
