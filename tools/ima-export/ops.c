@@ -523,6 +523,7 @@ static int read_tpm(const char *dir, struct tpm_pcrs *t)
 {
 	int any = 0;
 
+	memset(t, 0, sizeof(*t));
 	for (int b = 0; b < NBANKS; b++) {
 		int e = tpm_read_pcr(dir, b, IMA_PCR, t->v[b]);
 

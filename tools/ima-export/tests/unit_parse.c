@@ -203,8 +203,6 @@ static int evmctl_agrees(const struct buf *l, int k)
 	int rc[2] = { -1, -1 };
 	FILE *f;
 
-	if (system("command -v evmctl >/dev/null 2>&1"))
-		return diag("SKIP: evmctl not installed"), 1;
 	if (!mkdtemp(dir))
 		return 0;
 	snprintf(list, sizeof(list), "%s/list", dir);
@@ -243,8 +241,6 @@ static int python_agrees(const struct buf *l)
 	int agree = 0;
 	FILE *f;
 
-	if (system("command -v python3 >/dev/null 2>&1"))
-		return diag("SKIP: python3 not installed"), 1;
 	if (!mkdtemp(dir))
 		return 0;
 	snprintf(list, sizeof(list), "%s/list", dir);
@@ -376,12 +372,20 @@ void test_replay(void)
 		buf_append(&mixed, legacy.p, legacy.len);
 		/* evmctl 1.4 knows the sha1 and sha256 banks, and no mixed lists */
 		for (int k = 0; k < 2; k++) {
+			if (system("command -v evmctl >/dev/null 2>&1")) {
+				ok(1, "# SKIP evmctl not installed (%s)", banks[k].name);
+				ok(1, "# SKIP evmctl not installed (%s, \"ima\")", banks[k].name);
+				continue;
+			}
 			ok(evmctl_agrees(&ng, k), "replay: evmctl agrees with PCR 10 %s of 26 ima-ng records with a violation (and refuses a wrong value)",
 			   banks[k].name);
 			ok(evmctl_agrees(&legacy, k), "replay: evmctl agrees with PCR 10 %s of 4 \"ima\" template records",
 			   banks[k].name);
 		}
-		ok(python_agrees(&mixed), "replay: Python hashlib replay agrees on all 4 banks (ima-ng, violation, \"ima\")");
+		if (system("command -v python3 >/dev/null 2>&1"))
+			ok(1, "# SKIP python3 not installed");
+		else
+			ok(python_agrees(&mixed), "replay: Python hashlib replay agrees on all 4 banks (ima-ng, violation, \"ima\")");
 		buf_free(&ng);
 		buf_free(&legacy);
 		buf_free(&mixed);
