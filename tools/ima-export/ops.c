@@ -11,9 +11,8 @@
 #include "tpm.h"
 
 const char *const export_fault_steps[] = {
-	"open", "resolve-tmp", "resolve-renamed", "after-A", "after-read",
-	"chunk-tmp", "chunk-renamed", "store-tmp", "store-renamed",
-	"after-store", "after-D", "final-tmp", "final-renamed", "done", NULL,
+	"open", "resolve", "after-A", "after-read", "chunk-tmp",
+	"chunk-renamed", "after-store", "after-D", "done", NULL,
 };
 
 static size_t first_unresolved(const struct journal *j)
@@ -120,20 +119,24 @@ static int open_store(struct ctx *c, struct store *s, int writer)
 	return rc;
 }
 
-static int write_journal(struct store *s, const char *tag)
+/* set chunk i's state, queueing the journal line in pend */
+static int set_state(struct store *s, size_t i, int state, struct buf *pend)
 {
-	struct buf b;
-	int rc;
+	if (s->j.c[i].state == state)
+		return 0;
+	s->j.c[i].state = state;
+	return journal_line_state(s->j.c[i].seq, state, pend);
+}
 
-	buf_init(&b);
-	strcpy(s->j.boot, s->boot);
-	rc = journal_serialize(&s->j, &b);
-	if (!rc)
-		rc = durable_write(s->bootfd, "journal", b.p, b.len, tag);
-	buf_free(&b);
+static int commit(struct store *s, struct buf *pend, const char *tag)
+{
+	int rc = store_append(s, pend, NULL);
+
 	if (rc)
-		msg("cannot write the journal: %s; nothing deleted from the kernel by this step",
+		msg("cannot append to the journal: %s; nothing deleted from the kernel by this step",
 		    strerror(-rc));
+	buf_reset(pend);
+	fault_point(tag);
 	return rc;
 }
 
@@ -154,15 +157,16 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		       int *adopted, int *deleted)
 {
 	struct kernel *k = c->k;
-	struct buf S;
+	struct buf S, pend;
 	char err[512];
 	size_t u, held_from, held, i;
 	unsigned int seq = 0;
-	int e, changed = 0, ret = EX_OK;
+	int e, ret = EX_OK;
 	struct chunk *nc;
 
 	*adopted = *deleted = 0;
 	buf_init(&S);
+	buf_init(&pend);
 	e = k->ops->read_staged(k, &S);
 	if (e) {
 		msg("cannot read the staged list: %s", strerror(-e));
@@ -171,17 +175,14 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 	}
 	if (S.len == 0) {
 		/* nothing staged: this kernel's chunks were deleted by a D */
-		for (i = first_unresolved(&s->j); i < s->j.n; i++) {
-			if (!strcmp(s->j.c[i].kernel, kinst)) {
-				s->j.c[i].state = CH_DONE;
-				changed = 1;
-			}
-		}
-		if (changed && write_journal(s, "resolve")) {
+		for (i = first_unresolved(&s->j); i < s->j.n; i++)
+			if (!strcmp(s->j.c[i].kernel, kinst) &&
+			    set_state(s, i, CH_DONE, &pend))
+				goto nomem;
+		if (pend.len && commit(s, &pend, "resolve")) {
 			ret = EX_STORE;
 			goto out;
 		}
-		changed = 0;
 		e = k->ops->request(k, "A");
 		if (e == -EACCES) {
 			info("measurement is suspended for kexec: nothing exported");
@@ -225,10 +226,9 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		ret = EX_CORRUPT;
 		goto out;
 	}
-	for (i = u; i < held_from; i++) {
-		s->j.c[i].state = CH_DONE;
-		changed = 1;
-	}
+	for (i = u; i < held_from; i++)
+		if (set_state(s, i, CH_DONE, &pend))
+			goto nomem;
 	if (held < S.len) {
 		const uint8_t *R = S.p + held;
 		size_t rlen = S.len - held;
@@ -273,13 +273,13 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 			goto out;
 		}
 		nc->pcr = st;
-		changed = 1;
+		if (journal_line_chunk(nc, &pend))
+			goto nomem;
 	}
-	if (changed && write_journal(s, "store")) {
+	if (commit(s, &pend, "after-store")) {
 		ret = EX_STORE;
 		goto out;
 	}
-	fault_point("after-store");
 	e = k->ops->request(k, "D");
 	fault_point("after-D");
 	if (e && e != -ESTALE && e != -ENOSPC && e != -ENOENT) {
@@ -288,19 +288,14 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		ret = EX_KERNEL;
 		goto out;
 	}
-	for (i = held_from; i < s->j.n; i++) {
-		if (e == -ESTALE)
-			s->j.c[i].state = CH_CARRIED;
-		else if (e == -ENOSPC)
-			s->j.c[i].state = CH_KEPT;
-		else
-			s->j.c[i].state = CH_DONE;
-	}
-	if (held_from < s->j.n && write_journal(s, "final")) {
+	for (i = held_from; i < s->j.n; i++)
+		if (set_state(s, i, e == -ESTALE ? CH_CARRIED : e == -ENOSPC ? CH_KEPT : CH_DONE,
+			      &pend))
+			goto nomem;
+	if (commit(s, &pend, "done")) {
 		ret = EX_STORE;
 		goto out;
 	}
-	fault_point("done");
 	*deleted = !e || e == -ENOENT;
 	if (e == -ESTALE)
 		info("kexec capture in progress: the staged records go on to the next kernel; chunks marked carried");
@@ -312,8 +307,13 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		     (unsigned long long)s->j.c[s->j.n - 1].bytes);
 	else
 		info("the staged list was already stored: deleted it from the kernel");
+	goto out;
+nomem:
+	msg("out of memory");
+	ret = EX_STORE;
 out:
 	buf_free(&S);
+	buf_free(&pend);
 	return ret;
 }
 

@@ -16,7 +16,7 @@
 #define MARKER "ima-export-store"
 #define MARKER_TEXT "ima-export store 1\n"
 #define JOURNAL "journal"
-#define JOURNAL_HEAD "ima-export journal 1\n"
+#define JOURNAL_MAGIC "ima-export journal 2"
 
 const char *const chunk_state_name[] = {
 	[CH_STORED] = "stored", [CH_CARRIED] = "carried",
@@ -104,41 +104,59 @@ static int bhex(struct buf *b, const char *key, const uint8_t *p, size_t n)
 	return bprintf(b, " %s=%s", key, hex);
 }
 
-int journal_serialize(const struct journal *j, struct buf *out)
+/* terminate the line that starts at out[start] with its sum and a newline */
+static int end_line(struct buf *out, size_t start)
 {
 	uint8_t sum[32];
 	char hex[65];
-	int rc = 0;
 
-	buf_reset(out);
-	rc |= buf_append(out, JOURNAL_HEAD, strlen(JOURNAL_HEAD));
-	rc |= bprintf(out, "boot %s\n", j->boot);
-	for (size_t i = 0; i < j->n && !rc; i++) {
-		const struct chunk *c = &j->c[i];
-		char key[32];
-
-		rc |= bprintf(out, "chunk %u %s kernel=%s time=%lld records=%lu bytes=%llu",
-			      c->seq, chunk_state_name[c->state], c->kernel,
-			      c->time, c->records, c->bytes);
-		rc |= bhex(out, "first", c->first, IMA_DIGEST_SIZE);
-		rc |= bhex(out, "last", c->last, IMA_DIGEST_SIZE);
-		rc |= bhex(out, "file-sha256", c->file_sha256, 32);
-		for (int b = 0; b < NBANKS; b++) {
-			snprintf(key, sizeof(key), "pcr-%s", banks[b].name);
-			rc |= bhex(out, key, c->pcr.full[b], banks[b].size);
-		}
-		for (int b = 1; b < NBANKS; b++) {
-			snprintf(key, sizeof(key), "pad-%s", banks[b].name);
-			rc |= bhex(out, key, c->pcr.pad[b], banks[b].size);
-		}
-		rc |= buf_append(out, "\n", 1);
-	}
-	if (rc)
-		return -ENOMEM;
-	if (sha256(out->p, out->len, sum))
+	if (sha256(out->p + start, out->len - start, sum))
 		return -EIO;
 	hex_encode(sum, 32, hex);
-	return bprintf(out, "end %zu %s\n", j->n, hex);
+	return bprintf(out, " sum=%.16s\n", hex);
+}
+
+int journal_line_chunk(const struct chunk *c, struct buf *out)
+{
+	size_t start = out->len;
+	char key[32];
+	int rc = 0;
+
+	rc |= bprintf(out, "chunk %u %s kernel=%s time=%lld records=%lu bytes=%llu",
+		      c->seq, chunk_state_name[c->state], c->kernel,
+		      c->time, c->records, c->bytes);
+	rc |= bhex(out, "first", c->first, IMA_DIGEST_SIZE);
+	rc |= bhex(out, "last", c->last, IMA_DIGEST_SIZE);
+	rc |= bhex(out, "file-sha256", c->file_sha256, 32);
+	for (int b = 0; b < NBANKS; b++) {
+		snprintf(key, sizeof(key), "pcr-%s", banks[b].name);
+		rc |= bhex(out, key, c->pcr.full[b], banks[b].size);
+	}
+	for (int b = 1; b < NBANKS; b++) {
+		snprintf(key, sizeof(key), "pad-%s", banks[b].name);
+		rc |= bhex(out, key, c->pcr.pad[b], banks[b].size);
+	}
+	return rc ? -ENOMEM : end_line(out, start);
+}
+
+int journal_line_state(unsigned int seq, int state, struct buf *out)
+{
+	size_t start = out->len;
+
+	if (bprintf(out, "state %u %s", seq, chunk_state_name[state]))
+		return -ENOMEM;
+	return end_line(out, start);
+}
+
+int journal_serialize(const struct journal *j, struct buf *out)
+{
+	int rc;
+
+	buf_reset(out);
+	rc = bprintf(out, "%s\nboot %s\n", JOURNAL_MAGIC, j->boot);
+	for (size_t i = 0; i < j->n && !rc; i++)
+		rc = journal_line_chunk(&j->c[i], out);
+	return rc;
 }
 
 #define JFAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
@@ -219,66 +237,159 @@ static int parse_chunk_line(char *line, struct chunk *c)
 	return 0;
 }
 
+static int parse_state_line(char *line, unsigned int *seq, int *state)
+{
+	char *save = NULL, *tok, *end;
+	int st;
+
+	tok = strtok_r(line, " ", &save);	/* "state" */
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -1;
+	errno = 0;
+	*seq = (unsigned int)strtoul(tok, &end, 10);
+	if (*end || errno || *seq == 0)
+		return -1;
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -1;
+	for (st = 0; st <= CH_DONE; st++)
+		if (!strcmp(tok, chunk_state_name[st]))
+			break;
+	if (st > CH_DONE || strtok_r(NULL, " ", &save))
+		return -1;
+	*state = st;
+	return 0;
+}
+
+/* check and strip " sum=HEX16" of line[0..n); 0 or -1 */
+static int check_sum(char *line, size_t n)
+{
+	uint8_t sum[32];
+	char hex[65];
+
+	if (n < 21 || memcmp(line + n - 21, " sum=", 5))
+		return -1;
+	if (sha256(line, n - 21, sum))
+		return -1;
+	hex_encode(sum, 32, hex);
+	if (memcmp(line + n - 16, hex, 16))
+		return -1;
+	line[n - 21] = '\0';
+	return 0;
+}
+
+/*
+ * One line of the journal: 0 good, -1 bad.  line is NUL-terminated at its
+ * newline; the caller keeps a copy when it must look further.
+ */
+static int parse_line(char *line, size_t lineno, struct journal *j,
+		      char *err, size_t errlen)
+{
+	size_t n = strlen(line);
+
+	if (lineno == 1) {
+		if (strcmp(line, JOURNAL_MAGIC)) {
+			snprintf(err, errlen, "journal: not an ima-export journal (version 2)");
+			return -1;
+		}
+		return 0;
+	}
+	if (lineno == 2) {
+		if (strncmp(line, "boot ", 5) || !boot_key_valid(line + 5)) {
+			snprintf(err, errlen, "journal line 2: bad boot line");
+			return -1;
+		}
+		strcpy(j->boot, line + 5);
+		return 0;
+	}
+	if (check_sum(line, n)) {
+		snprintf(err, errlen, "journal line %zu: checksum mismatch", lineno);
+		return -1;
+	}
+	if (!strncmp(line, "chunk ", 6)) {
+		struct chunk *c = journal_add(j);
+
+		if (!c) {
+			snprintf(err, errlen, "journal: out of memory");
+			return -1;
+		}
+		if (parse_chunk_line(line, c)) {
+			j->n--;
+			snprintf(err, errlen, "journal line %zu: corrupt chunk line", lineno);
+			return -1;
+		}
+		if (j->n > 1 && c->seq != j->c[j->n - 2].seq + 1) {
+			snprintf(err, errlen, "journal line %zu: chunk %u out of sequence", lineno, c->seq);
+			j->n--;
+			return -1;
+		}
+		return 0;
+	}
+	if (!strncmp(line, "state ", 6)) {
+		unsigned int seq;
+		int st;
+
+		if (parse_state_line(line, &seq, &st)) {
+			snprintf(err, errlen, "journal line %zu: corrupt state line", lineno);
+			return -1;
+		}
+		for (size_t i = j->n; i-- > 0;) {
+			if (j->c[i].seq == seq) {
+				j->c[i].state = st;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "journal line %zu: state of unknown chunk %u", lineno, seq);
+		return -1;
+	}
+	snprintf(err, errlen, "journal line %zu: unknown line", lineno);
+	return -1;
+}
+
 int journal_parse(const uint8_t *p, size_t len, struct journal *j,
 		  char *err, size_t errlen)
 {
-	char *text = NULL, *line, *next, *end;
-	size_t lineno = 0, count;
-	uint8_t sum[32], want[32];
-	int ended = 0;
+	size_t off = 0, lineno = 0;
+	char *line = NULL;
 
 	memset(j, 0, sizeof(*j));
-	if (memchr(p, '\0', len))
-		JFAIL("journal: NUL byte");
-	text = malloc(len + 1);
-	if (!text)
+	line = malloc(len + 1);
+	if (!line)
 		JFAIL("journal: out of memory");
-	memcpy(text, p, len);
-	text[len] = '\0';
-	for (line = text; *line; line = next) {
-		size_t off = (size_t)(line - text);
+	while (off < len) {
+		const uint8_t *nl = memchr(p + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (p + off)) : len - off;
 
 		lineno++;
-		next = strchr(line, '\n');
-		if (!next)
-			JFAIL("journal line %zu: no newline (torn write?)", lineno);
-		*next++ = '\0';
-		if (ended)
-			JFAIL("journal line %zu: data after the end line", lineno);
-		if (lineno == 1) {
-			if (strcmp(line, "ima-export journal 1"))
-				JFAIL("journal: not an ima-export journal (version 1)");
-		} else if (lineno == 2) {
-			if (strncmp(line, "boot ", 5) || !boot_key_valid(line + 5))
-				JFAIL("journal line 2: bad boot line");
-			strcpy(j->boot, line + 5);
-		} else if (!strncmp(line, "chunk ", 6)) {
-			struct chunk *c = journal_add(j);
-
-			if (!c)
-				JFAIL("journal: out of memory");
-			if (parse_chunk_line(line, c))
-				JFAIL("journal line %zu: corrupt chunk line", lineno);
-			if (j->n > 1 && c->seq != j->c[j->n - 2].seq + 1)
-				JFAIL("journal line %zu: chunk %u out of sequence", lineno, c->seq);
-		} else if (!strncmp(line, "end ", 4)) {
-			count = strtoul(line + 4, &end, 10);
-			if (*end != ' ' || count != j->n ||
-			    parse_hex_field(end + 1, want, 32))
-				JFAIL("journal line %zu: bad end line", lineno);
-			if (sha256(p, off, sum) || memcmp(sum, want, 32))
-				JFAIL("journal: checksum mismatch (altered or corrupt)");
-			ended = 1;
-		} else {
-			JFAIL("journal line %zu: unknown line", lineno);
+		memcpy(line, p + off, n);
+		line[n] = '\0';
+		if (!nl) {
+			/*
+			 * Appends end with a newline: a last piece without
+			 * one is what a crash in the middle of an append
+			 * leaves.  Anything else that is bad is corruption.
+			 */
+			if (lineno <= 2)
+				JFAIL("journal: truncated header");
+			j->torn = 1;
+			break;
 		}
+		if (memchr(line, '\0', n)) {
+			snprintf(err, errlen, "journal line %zu: NUL byte", lineno);
+			goto fail;
+		}
+		if (parse_line(line, lineno, j, err, errlen))
+			goto fail;
+		off += n + 1;
+		j->valid_len = off;
 	}
-	if (!ended)
-		JFAIL("journal: no end line (truncated)");
-	free(text);
+	if (lineno < 2)
+		JFAIL("journal: truncated header");
+	free(line);
 	return 0;
 fail:
-	free(text);
+	free(line);
 	journal_free(j);
 	return -1;
 }
@@ -419,6 +530,13 @@ int store_open(struct store *s, const char *root, const char *boot,
 	if (fd < 0) {
 		if (errno != ENOENT)
 			SFAIL(EX_STORE, "store %s/%s: journal: %s", root, boot, strerror(errno));
+		if (writer) {
+			journal_serialize(&s->j, &b);
+			rc = durable_write(s->bootfd, JOURNAL, b.p, b.len, NULL);
+			if (rc)
+				SFAIL(EX_STORE, "store %s/%s: cannot create the journal: %s",
+				      root, boot, strerror(-rc));
+		}
 		buf_free(&b);
 		return EX_OK;
 	}
@@ -431,6 +549,18 @@ int store_open(struct store *s, const char *root, const char *boot,
 		SFAIL(EX_CORRUPT, "store %s/%s: %s", root, boot, jerr);
 	if (strcmp(s->j.boot, boot))
 		SFAIL(EX_CORRUPT, "store %s/%s: journal of another boot (%s)", root, boot, s->j.boot);
+	if (s->j.torn && writer) {
+		/* a crash in the middle of an append: cut the torn tail off */
+		fd = openat(s->bootfd, JOURNAL, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)s->j.valid_len) || fsync(fd)) {
+			if (fd >= 0)
+				close(fd);
+			SFAIL(EX_STORE, "store %s/%s: cannot cut the torn journal tail: %s",
+			      root, boot, strerror(errno));
+		}
+		close(fd);
+		s->j.torn = 0;
+	}
 	buf_free(&b);
 	return EX_OK;
 fail:
@@ -451,17 +581,30 @@ void store_close(struct store *s)
 	journal_free(&s->j);
 }
 
-int store_write_journal(struct store *s)
+int store_append(struct store *s, const struct buf *lines, const char *fault_tag)
 {
-	struct buf b;
-	int rc;
+	struct stat st;
+	int fd, rc;
 
-	buf_init(&b);
-	strcpy(s->j.boot, s->boot);
-	rc = journal_serialize(&s->j, &b);
-	if (!rc)
-		rc = durable_write(s->bootfd, JOURNAL, b.p, b.len, "journal");
-	buf_free(&b);
+	if (!lines->len)
+		return 0;
+	fd = openat(s->bootfd, JOURNAL, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = write_all(fd, lines->p, lines->len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (rc && ftruncate(fd, st.st_size) == 0)
+		fsync(fd);	/* a failed append leaves no torn tail behind */
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && fault_tag)
+		fault_point(fault_tag);
 	return rc;
 }
 

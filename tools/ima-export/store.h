@@ -9,20 +9,26 @@
  *   ROOT/BOOT/NNNNNNNN.bin      chunk NNNNNNNN: records exactly as the
  *                               kernel's binary list showed them
  *
- * Journal (replaced as a whole, durably, on every change):
+ * Journal (append-only; every line ends with " sum=" and the first 16 hex
+ * digits of the SHA-256 of the line before it):
  *
- *   ima-export journal 1
+ *   ima-export journal 2
  *   boot BOOT
  *   chunk SEQ STATE kernel=ID time=T records=N bytes=B first=HEX last=HEX
  *         file-sha256=HEX pcr-sha1=HEX pcr-sha256=HEX pcr-sha384=HEX
- *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX
- *   end COUNT SHA256-OF-THE-LINES-ABOVE
+ *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX sum=S
+ *   state SEQ STATE sum=S
  *
- * (one line per chunk).  STATE: stored (durable, D not confirmed), carried
- * (D said ESTALE: the records go on to the next kernel), kept (D said
- * ENOSPC: nothing is carried, the chunk is the only copy), done (the kernel
- * no longer holds them).  pcr-* is PCR 10 per bank after the chunk,
- * pad-* the same with SHA-1 digests padded (see replay.h).
+ * (a chunk line is one line).  A chunk line is appended, and fsynced, once
+ * the chunk file is durable; a state line records a later change of state.
+ * Appends are one write() each, so a crash can only leave a torn tail: lines
+ * after the last good one that are not good themselves.  Readers ignore a
+ * torn tail, the next writer cuts it off; a bad line followed by a good one
+ * is corruption.  STATE: stored (durable, D not confirmed), carried (D said
+ * ESTALE: the records go on to the next kernel), kept (D said ENOSPC:
+ * nothing is carried, the chunk is the only copy), done (the kernel no
+ * longer holds them).  pcr-* is PCR 10 per bank after the chunk, pad-* the
+ * same with SHA-1 digests padded (see replay.h).
  */
 #ifndef IMA_EXPORT_STORE_H
 #define IMA_EXPORT_STORE_H
@@ -55,6 +61,8 @@ struct journal {
 	char boot[BOOT_KEY_MAX];
 	struct chunk *c;
 	size_t n, cap;
+	size_t valid_len;	/* bytes up to the end of the last good line */
+	int torn;		/* a torn tail follows valid_len */
 };
 
 struct store {
@@ -75,14 +83,21 @@ int store_open(struct store *s, const char *root, const char *boot,
 	       const char *boot_info, int writer, char *err, size_t errlen);
 void store_close(struct store *s);
 
+/* The whole journal as text (header and one chunk line per chunk). */
 int journal_serialize(const struct journal *j, struct buf *out);
+/* Append one chunk line, or one state line, to out. */
+int journal_line_chunk(const struct chunk *c, struct buf *out);
+int journal_line_state(unsigned int seq, int state, struct buf *out);
 int journal_parse(const uint8_t *p, size_t len, struct journal *j,
 		  char *err, size_t errlen);
 void journal_free(struct journal *j);
 struct chunk *journal_add(struct journal *j);
 
-/* Durably replace the journal; 0 or -errno.  fault steps journal-*. */
-int store_write_journal(struct store *s);
+/*
+ * Append lines (whole lines, from journal_line_*) to the journal with one
+ * write() and fsync it; then fault step fault_tag.  0 or -errno.
+ */
+int store_append(struct store *s, const struct buf *lines, const char *fault_tag);
 /* Durably write chunk seq; 0 or -errno.  fault steps chunk-*. */
 int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,
 		      size_t len);

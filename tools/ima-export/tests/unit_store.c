@@ -77,7 +77,8 @@ static int chunks_equal(const struct chunk *a, const struct chunk *b)
 	       !memcmp(a->pcr.pad, b->pcr.pad, sizeof(a->pcr.pad));
 }
 
-static int parse_variant(const struct buf *text, void (*edit)(struct buf *), char *err, size_t errlen)
+static int parse_variant(const struct buf *text, void (*edit)(struct buf *),
+			 struct journal *out, char *err, size_t errlen)
 {
 	struct journal j;
 	struct buf b;
@@ -87,16 +88,33 @@ static int parse_variant(const struct buf *text, void (*edit)(struct buf *), cha
 	buf_append(&b, text->p, text->len);
 	edit(&b);
 	rc = journal_parse(b.p, b.len, &j, err, errlen);
-	if (!rc)
+	if (!rc && out)
+		*out = j;
+	else if (!rc)
 		journal_free(&j);
 	buf_free(&b);
 	return rc;
 }
 
-static void edit_flip(struct buf *b) { b->p[b->len / 2] ^= 0x04; }
-static void edit_cut_end(struct buf *b) { char *e = memmem(b->p, b->len, "end ", 4); b->len = (size_t)((uint8_t *)e - b->p); }
-static void edit_torn(struct buf *b) { b->len -= 3; }
+/* byte offset of the start of line n (1-based) */
+static size_t line_at(const struct buf *b, int n)
+{
+	size_t off = 0;
+
+	while (--n > 0) {
+		const uint8_t *nl = memchr(b->p + off, '\n', b->len - off);
+
+		off = (size_t)(nl - b->p) + 1;
+	}
+	return off;
+}
+
+static void edit_flip_middle(struct buf *b) { b->p[line_at(b, 4) + 40] ^= 0x04; }
+static void edit_flip_last(struct buf *b) { b->p[b->len - 30] ^= 0x04; }
+static void edit_torn(struct buf *b) { b->len -= 100; }
 static void edit_head(struct buf *b) { b->p[0] = 'X'; }
+static void edit_state(struct buf *b) { journal_line_state(3, CH_CARRIED, b); journal_line_state(3, CH_DONE, b); journal_line_state(5, CH_KEPT, b); }
+static void edit_state_unknown(struct buf *b) { journal_line_state(99, CH_DONE, b); }
 
 static int journal_text(struct journal *j, struct buf *out)
 {
@@ -120,14 +138,22 @@ void test_store(void)
 		same = chunks_equal(&j.c[i], &k.c[i]);
 	ok(same, "journal: the round trip keeps every field (state, counts, digests, PCR 10 of 4 banks + padded)");
 	journal_free(&k);
-	ok(parse_variant(&text, edit_flip, err, sizeof(err)) == -1,
-	   "journal: one altered bit is refused (\"%s\")", err);
-	ok(parse_variant(&text, edit_cut_end, err, sizeof(err)) == -1 && strstr(err, "no end line"),
-	   "journal: a journal without its end line is refused (\"%s\")", err);
-	ok(parse_variant(&text, edit_torn, err, sizeof(err)) == -1,
-	   "journal: a torn last line is refused (\"%s\")", err);
-	ok(parse_variant(&text, edit_head, err, sizeof(err)) == -1 && strstr(err, "not an ima-export journal"),
+	ok(parse_variant(&text, edit_flip_middle, NULL, err, sizeof(err)) == -1 && strstr(err, "line 4"),
+	   "journal: one altered bit in a line is refused (\"%s\")", err);
+	ok(parse_variant(&text, edit_flip_last, NULL, err, sizeof(err)) == -1,
+	   "journal: an altered last line (with its newline) is corruption, not a torn write (\"%s\")", err);
+	ok(parse_variant(&text, edit_torn, &k, err, sizeof(err)) == 0 && k.torn && k.n == 5 &&
+	   k.valid_len == line_at(&text, 8),
+	   "journal: a torn last line (no newline) is ignored: 5 chunks, valid up to line 8");
+	journal_free(&k);
+	ok(parse_variant(&text, edit_head, NULL, err, sizeof(err)) == -1 && strstr(err, "not an ima-export journal"),
 	   "journal: a foreign file is refused (\"%s\")", err);
+	ok(parse_variant(&text, edit_state, &k, err, sizeof(err)) == 0 && k.c[2].state == CH_DONE &&
+	   k.c[4].state == CH_KEPT && k.c[0].state == j.c[0].state,
+	   "journal: appended state lines change the state of their chunk, the last one counts");
+	journal_free(&k);
+	ok(parse_variant(&text, edit_state_unknown, NULL, err, sizeof(err)) == -1 && strstr(err, "unknown chunk 99"),
+	   "journal: a state line for a chunk that is not there is refused (\"%s\")", err);
 	j.c[3].seq = 9;
 	buf_free(&text);
 	journal_text(&j, &text);
@@ -175,20 +201,44 @@ void test_store(void)
 		ok(store_read_chunk(&s, &c0, &back, err, sizeof(err)) == -2 && strstr(err, "chunk 1"),
 		   "store: an altered chunk is detected and named (\"%s\")", err);
 		*journal_add(&s.j) = c0;
-		ok(store_write_journal(&s) == 0, "store: journal written");
+		{
+			struct buf line;
+
+			buf_init(&line);
+			journal_line_chunk(&c0, &line);
+			ok(store_append(&s, &line, NULL) == 0, "store: a chunk line appended to the journal");
+			buf_free(&line);
+		}
 		store_close(&s);
 		rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
-		ok(rc == EX_OK && s.j.n == 1 && s.j.c[0].bytes == l.len,
+		ok(rc == EX_OK && s.j.n == 1 && s.j.c[0].bytes == l.len && !s.j.torn,
 		   "store: a reader opens it again and finds the chunk in the journal");
 		rc = store_open(&s2, root, "r1-test", NULL, 0, err, sizeof(err));
 		ok(rc == EX_OK, "store: two readers share the lock");
 		store_close(&s2);
 		store_close(&s);
 
-		/* corrupt journal, foreign directory */
+		/* a torn append is cut off by the next writer; corruption is refused */
 		snprintf(path, sizeof(path), "%s/r1-test/journal", root);
+		{
+			struct stat before, after;
+
+			stat(path, &before);
+			fd = open(path, O_WRONLY | O_APPEND);
+			if (write(fd, "chunk 2 stored kern", 19) != 19)
+				diag("write failed");
+			close(fd);
+			rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
+			ok(rc == EX_OK && s.j.n == 1 && s.j.torn, "store: a reader ignores a torn journal tail");
+			store_close(&s);
+			rc = store_open(&s, root, "r1-test", NULL, 1, err, sizeof(err));
+			store_close(&s);
+			stat(path, &after);
+			ok(rc == EX_OK && after.st_size == before.st_size,
+			   "store: the next writer cuts the torn tail off");
+		}
 		fd = open(path, O_WRONLY);
-		if (pwrite(fd, "Z", 1, 30) != 1)
+		if (pwrite(fd, "Z", 1, 60) != 1)
 			diag("pwrite failed");
 		close(fd);
 		rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
