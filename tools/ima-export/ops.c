@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "imalog.h"
 #include "replay.h"
@@ -362,7 +363,9 @@ static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 	int e = 0;
 
 	buf_init(&S2);
-	for (int tries = 0; tries < 10; tries++) {
+	for (int tries = 0; tries < 20; tries++) {
+		if (e == -EBUSY)
+			usleep(50000);	/* an export holds the writer: it is short */
 		e = c->k->ops->read_staged(c->k, S);
 		if (e == -ENOENT) {
 			buf_reset(S);
@@ -376,6 +379,8 @@ static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 			buf_reset(&S2);
 			e = 0;
 		}
+		if (e == -EBUSY)
+			continue;
 		if (e)
 			break;
 		if (S2.len == S->len && (!S->len || !memcmp(S2.p, S->p, S->len)))

@@ -305,6 +305,13 @@ static void test_basic(void)
 	w.st->writer = 1;	/* another process holds the writer */
 	rc = w_export(&w);
 	ok(rc == EX_BUSY && w.st->cur_len == w.truth.len, "export: another writer (EBUSY) exits %d, kernel untouched", EX_BUSY);
+	{
+		struct buf out;
+
+		buf_init(&out);
+		ok(w_cat(&w, &out, 0) == EX_BUSY, "cat: the lists held by another writer for a second: exit %d", EX_BUSY);
+		buf_free(&out);
+	}
 	w.st->writer = 0;
 	{
 		struct store s;
