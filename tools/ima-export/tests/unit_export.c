@@ -604,6 +604,23 @@ static void test_write_error(void)
 	w_free(&w);
 }
 
+static int run_capture(const char *cmd, char *out, size_t n)
+{
+	FILE *f = popen(cmd, "r");
+	size_t len = 0;
+	int rc;
+
+	out[0] = '\0';
+	if (!f)
+		return -1;
+	while (len + 1 < n && fgets(out + len, (int)(n - len), f))
+		len = strlen(out);
+	rc = pclose(f);
+	while (len && out[len - 1] == '\n')
+		out[--len] = '\0';
+	return rc;
+}
+
 /* the command line on a directory that looks like securityfs */
 static void test_cli(void)
 {
@@ -657,26 +674,18 @@ static void test_cli(void)
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_NOTPM,
 	   "cli: no TPM for the boot identity (and no --boot-key) exits %d", EX_NOTPM);
+	if (system("command -v groff >/dev/null 2>&1") == 0) {
+		char msgs[1024];
+
+		snprintf(cmd, sizeof(cmd), "groff -man -Tutf8 -ww -z %s/../ima-export.8 2>&1", TESTS_DIR);
+		rc = run_capture(cmd, msgs, sizeof(msgs));
+		ok(rc == 0 && msgs[0] == '\0', "man page: groff -man -ww has no warnings %s", msgs);
+	} else {
+		ok(1, "# SKIP groff not installed");
+	}
 	w_free(&w);
 	buf_free(&out);
 	buf_free(&l);
-}
-
-static int run_capture(const char *cmd, char *out, size_t n)
-{
-	FILE *f = popen(cmd, "r");
-	size_t len = 0;
-	int rc;
-
-	out[0] = '\0';
-	if (!f)
-		return -1;
-	while (len + 1 < n && fgets(out + len, (int)(n - len), f))
-		len = strlen(out);
-	rc = pclose(f);
-	while (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	return rc;
 }
 
 /*
