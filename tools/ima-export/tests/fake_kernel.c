@@ -46,6 +46,8 @@ static int f_open_rw(struct kernel *k)
 
 	if (f->rw)
 		return 0;
+	if (f->st->open_err)
+		return f->st->open_err;
 	if (writer_alive(f->st))
 		return -EBUSY;
 	f->st->writer = getpid();

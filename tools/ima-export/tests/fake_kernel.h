@@ -23,6 +23,7 @@ struct fake_state {
 	int suspended;			/* kexec capture: A fails with EACCES */
 	int capture_result;		/* then D fails with this (-ESTALE, -ENOSPC) */
 	int suspend_on_A;		/* a kexec starts right after the next A */
+	int open_err;			/* opening the writer fails with this */
 	char instance[40];
 	unsigned long nA, nD;		/* successful requests */
 	uint8_t cur[FAKE_CAP], staged[FAKE_CAP];

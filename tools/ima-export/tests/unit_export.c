@@ -322,6 +322,13 @@ static void test_basic(void)
 		store_close(&s);
 		ok(rc == EX_BUSY && w.st->nA == 0, "export: a second exporter (store flock) exits %d before touching the kernel", EX_BUSY);
 	}
+	w.st->open_err = -EPERM;
+	rc = w_export(&w);
+	ok(rc == EX_PERM, "export: no CAP_SYS_ADMIN (EPERM on open) exits %d", EX_PERM);
+	w.st->open_err = -ENOENT;
+	rc = w_export(&w);
+	ok(rc == EX_NOSTAGING, "export: no staged list file (kernel without staging) exits %d", EX_NOSTAGING);
+	w.st->open_err = 0;
 	w.st->suspended = 1;
 	rc = w_export(&w);
 	ok(rc == EX_SUSPENDED && w.st->cur_len == w.truth.len && nchunks(&w, -1) == 0,
@@ -601,6 +608,33 @@ static void test_write_error(void)
 	ok(w_consistent(&w, why, sizeof(why)), "write error: cat and verify still see the whole log %s", why);
 	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w),
 	   "write error: the next export adopts the staged list and stores it %s", why);
+
+	/* the chunk fits, the journal append does not: no D either */
+	{
+		char path[256];
+		struct stat jb, ja;
+		unsigned long nD = w.st->nD;
+
+		w_measure(&w, 1);
+		snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
+		stat(path, &jb);
+		pid = fork();
+		if (pid == 0) {
+			struct rlimit rl = { (rlim_t)jb.st_size + 200, (rlim_t)jb.st_size + 200 };
+
+			signal(SIGXFSZ, SIG_IGN);
+			setrlimit(RLIMIT_FSIZE, &rl);
+			quiet = 1;
+			_exit(cmd_export(&w.c));
+		}
+		waitpid(pid, &status, 0);
+		stat(path, &ja);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == EX_STORE && w.st->nD == nD &&
+		   w.st->staged_len > 0 && ja.st_size == jb.st_size,
+		   "write error in the journal append: exit %d, no D, the journal is cut back to its old end", EX_STORE);
+		ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+		   "write error in the journal append: the next export stores the list %s", why);
+	}
 	w_free(&w);
 }
 
