@@ -46,7 +46,8 @@ int ima_parse_next(const uint8_t *buf, size_t len, size_t *pos,
 	r->name[nlen] = '\0';
 	p += nlen;
 	left = len - p;
-	if (r->pcr > 23)
+	/* policy pcr= takes 0..63 (INVALID_PCR(), measured_pcrs is a long) */
+	if (r->pcr > 63)
 		FAIL("record %lu at offset %zu: corrupt PCR index %u",
 		     index, r->off, r->pcr);
 

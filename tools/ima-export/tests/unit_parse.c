@@ -117,6 +117,7 @@ void test_parse(void)
 			{ 34, 0x7ffffff0u, "template data length past the end", "truncated template data" },
 			{ 38, 0xfffffff0u, "field length inside the template data", "corrupt template data" },
 			{ 0, 0xffffffffu, "PCR index 2^32-1", "PCR index" },
+			{ 0, 64, "PCR index 64 (policy pcr= stops at 63)", "PCR index" },
 		};
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			struct buf c;
@@ -129,6 +130,15 @@ void test_parse(void)
 			   "parse: corrupt %s is refused (\"%s\")", cases[i].what, err);
 			buf_free(&c);
 		}
+	}
+	{
+		struct buf c;
+
+		buf_init(&c);
+		tl_ima_ng(&c, 63, "sha1", (const uint8_t *)"01234567890123456789", 20, "/pcr63");
+		ok(scan_copy(c.p, c.len, 1, &li, err, sizeof(err)) == 0,
+		   "parse: a record for PCR 63 (the highest a policy allows) is accepted");
+		buf_free(&c);
 	}
 	{
 		struct buf c;
