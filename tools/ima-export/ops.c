@@ -442,7 +442,7 @@ static void print_ascii(FILE *out, const uint8_t *p, size_t len)
 	char hex[2 * 4096 + 1], err[256];
 	struct ima_rec r;
 	struct ima_ng ng;
-	size_t pos = 0;
+	size_t pos = 0, skip;
 	unsigned long i = 0;
 
 	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1) {
@@ -455,20 +455,27 @@ static void print_ascii(FILE *out, const uint8_t *p, size_t len)
 			fprintf(out, "%s %.*s\n", hex, (int)n, (const char *)r.data + IMA_DIGEST_SIZE + 4);
 			continue;
 		}
-		if (!strcmp(r.name, "ima-ng") && !ima_rec_ng_fields(&r, &ng) &&
+		/*
+		 * ima-ng and the templates that extend it (ima-sig, ima-buf,
+		 * ima-modsig): "algo:hex" and the name, then the other
+		 * fields in hex, as the kernel shows them.
+		 */
+		skip = 0;
+		if (!strncmp(r.name, "ima-", 4) && !ima_rec_ng_fields(&r, &ng) &&
 		    ng.fdigest_len <= 4096) {
 			hex_encode(ng.fdigest, ng.fdigest_len, hex);
-			fprintf(out, "%s:%s %.*s\n", ng.algo, hex, (int)ng.fname_len, ng.fname);
-			continue;
+			fprintf(out, "%s:%s %.*s", ng.algo, hex, (int)ng.fname_len, ng.fname);
+			skip = 2;
 		}
-		/* other templates: every field in hex */
 		for (size_t q = 0, f = 0; q + 4 <= r.data_len; f++) {
 			uint32_t fl = get_le32(r.data + q);
 
 			q += 4;
-			fputs(f ? " " : "", out);
-			for (uint32_t b = 0; b < fl; b++)
-				fprintf(out, "%02x", r.data[q + b]);
+			if (f >= skip) {
+				fputs(f ? " " : "", out);
+				for (uint32_t b = 0; b < fl; b++)
+					fprintf(out, "%02x", r.data[q + b]);
+			}
 			q += fl;
 		}
 		fputc('\n', out);

@@ -46,6 +46,26 @@ void tl_ima_ng(struct buf *b, uint32_t pcr, const char *algo,
 	buf_free(&d);
 }
 
+void tl_ima_sig(struct buf *b, const char *fname, const uint8_t *sig, size_t siglen)
+{
+	uint8_t md[32], td[IMA_DIGEST_SIZE];
+	struct buf d;
+	unsigned int n;
+
+	EVP_Digest(fname, strlen(fname), md, &n, EVP_sha256(), NULL);
+	buf_init(&d);
+	le32(&d, 6 + 2 + 32);
+	buf_append(&d, "sha256:", 8);	/* with its NUL */
+	buf_append(&d, md, 32);
+	le32(&d, (uint32_t)strlen(fname) + 1);
+	buf_append(&d, fname, strlen(fname) + 1);
+	le32(&d, (uint32_t)siglen);
+	buf_append(&d, sig, siglen);
+	EVP_Digest(d.p, d.len, td, &n, EVP_sha1(), NULL);
+	record(b, 10, td, "ima-sig", &d, 0);
+	buf_free(&d);
+}
+
 void tl_file(struct buf *b, const char *fname, unsigned int seed)
 {
 	char tmp[512];

@@ -19,6 +19,8 @@ void tl_boot_aggregate(struct buf *b, unsigned int seed);
 void tl_violation(struct buf *b, const char *fname);
 /* legacy "ima" template record */
 void tl_legacy(struct buf *b, const uint8_t fdigest[20], const char *fname);
+/* ima-sig: ima-ng fields and a signature field (possibly empty) */
+void tl_ima_sig(struct buf *b, const char *fname, const uint8_t *sig, size_t siglen);
 /* a list of n records: boot_aggregate then files /f<start>...; */
 void tl_list(struct buf *b, unsigned int start, unsigned int n);
 

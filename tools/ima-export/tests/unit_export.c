@@ -292,11 +292,23 @@ static void test_basic(void)
 	w_init(&w);
 	w_measure(&w, 2);
 	w_export(&w);
+	{
+		struct buf sig;
+
+		buf_init(&sig);
+		tl_ima_sig(&sig, "/signed", (const uint8_t *)"\x03\x02\xab", 3);
+		tl_ima_sig(&sig, "/unsigned", NULL, 0);
+		w_measure_buf(&w, &sig);
+		buf_free(&sig);
+	}
 	rc = w_cat(&w, &out, 1);
 	buf_append(&out, "", 1);
 	ok(rc == 0 && !strncmp((char *)out.p, "10 ", 3) && strstr((char *)out.p, " ima-ng sha256:") &&
 	   strstr((char *)out.p, " boot_aggregate\n10 ") && strstr((char *)out.p, " /f2\n"),
 	   "cat --ascii: lines like ascii_runtime_measurements");
+	ok(strstr((char *)out.p, " ima-sig sha256:") && strstr((char *)out.p, " /signed 0302ab\n") &&
+	   strstr((char *)out.p, " /unsigned \n"),
+	   "cat --ascii: ima-sig shows the signature in hex, an empty one as a trailing space");
 	w_free(&w);
 
 	/* busy, suspended */
