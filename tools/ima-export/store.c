@@ -433,6 +433,28 @@ static void clean_tmp(int dirfd)
 	closedir(d);
 }
 
+/* fsync the directory that holds path */
+static void sync_parent(const char *path)
+{
+	char tmp[4096], *slash;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	slash = strrchr(tmp, '/');
+	if (slash == tmp)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(tmp, ".");
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* mkdir -p, each directory it creates made durable in its parent */
 static int mkdir_p(const char *path)
 {
 	char tmp[4096];
@@ -446,7 +468,9 @@ static int mkdir_p(const char *path)
 			char c = tmp[i];
 
 			tmp[i] = '\0';
-			if (mkdir(tmp, 0700) && errno != EEXIST)
+			if (mkdir(tmp, 0700) == 0)
+				sync_parent(tmp);
+			else if (errno != EEXIST)
 				return -errno;
 			tmp[i] = c;
 		}
