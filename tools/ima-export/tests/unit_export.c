@@ -122,6 +122,9 @@ static void w_tpm_sync(struct world *w)
 		mkdir(path, 0700);
 		snprintf(path, sizeof(path), "%s/pcr-%s/10", w->tpm, banks[b].name);
 		hex_encode(st.full[b], banks[b].size, hex);
+		for (char *h = hex; *h; h++)	/* the kernel prints %02X */
+			if (*h >= 'a' && *h <= 'f')
+				*h = (char)(*h - 'a' + 'A');
 		f = fopen(path, "w");
 		fprintf(f, "%s\n", hex);
 		fclose(f);
