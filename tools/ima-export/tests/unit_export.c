@@ -505,6 +505,8 @@ static void test_faults(void)
 		w_export(&w);
 		w_measure(&w, 4);
 		killed = w_export_fault(&w, s1);
+		ok(w_consistent(&w, why, sizeof(why)),
+		   "crash state: after a SIGKILL at %s, cat and verify see the whole log once %s", s1, why);
 		w_measure(&w, 2);	/* the kernel goes on measuring */
 		if (w_export(&w) != EX_OK || !w_consistent(&w, why, sizeof(why)) || !all_done(&w) ||
 		    w.st->staged_len != 0)
