@@ -887,7 +887,8 @@ static void test_boot_key(void)
 	run_capture(cmd, k4, sizeof(k4));
 	ok(k4[0] == 'r' && strcmp(k4, k3) != 0 && !strncmp(k4, k3, strchr(k3, '-') ? (size_t)(strchr(k3, '-') - k3) : 0),
 	   "boot key: other PCRs 0-7 (another platform) with the same resetCount give another key (%s)", k4);
-	snprintf(cmd, sizeof(cmd), "swtpm_ioctl --tcp 127.0.0.1:%d -s; rm -rf '%s'", port + 1, dir);
+	/* stopped by the pid it wrote, whatever state it is in */
+	snprintf(cmd, sizeof(cmd), "kill $(cat '%s/pid') && rm -rf '%s'", dir, dir);
 	if (system(cmd))
 		diag("swtpm cleanup");
 }
