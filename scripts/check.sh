@@ -16,7 +16,8 @@ out=build/logs/check.tap
 start=$SECONDS
 
 known=" lint host $(boot_names | tr '\n' ' ')"
-for w in ${ONLY//,/ }; do
+only=${ONLY:-}
+for w in ${only//,/ }; do
 	[[ $known == *" $w "* ]] || { echo "check: ONLY names '$w'; known:$known" >&2; exit 2; }
 done
 wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
