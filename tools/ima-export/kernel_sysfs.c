@@ -104,12 +104,9 @@ static int sys_instance(struct kernel *k, char *id, size_t n)
 	int rc;
 
 	buf_init(&b);
-	rc = read_path_all(ks->boot_id, &b);
+	rc = read_path_line(ks->boot_id, &b, &len);
 	if (rc)
 		goto out;
-	len = b.len;
-	while (len && (b.p[len - 1] == '\n' || b.p[len - 1] == ' '))
-		len--;
 	rc = -EINVAL;
 	if (len == 0 || len >= n)
 		goto out;

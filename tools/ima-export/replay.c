@@ -22,8 +22,15 @@ static const EVP_MD *bank_md(int bank)
 	}
 }
 
-int bank_hash2(int bank, const void *a, size_t alen, const void *b,
-	       size_t blen, uint8_t *out)
+static int evp_update(void *ctx, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1;
+}
+
+/* The bank's digest of what feed() passes to the update callback. */
+static int bank_digest(int bank, int (*feed)(int (*)(void *, const void *, size_t),
+					    void *, const void *), const void *arg,
+		       uint8_t *out)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int n = 0;
@@ -32,11 +39,33 @@ int bank_hash2(int bank, const void *a, size_t alen, const void *b,
 	if (!ctx)
 		return -1;
 	ok = EVP_DigestInit_ex(ctx, bank_md(bank), NULL) == 1 &&
-	     EVP_DigestUpdate(ctx, a, alen) == 1 &&
-	     (!blen || EVP_DigestUpdate(ctx, b, blen) == 1) &&
+	     feed(evp_update, ctx, arg) == 0 &&
 	     EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == banks[bank].size;
 	EVP_MD_CTX_free(ctx);
 	return ok ? 0 : -1;
+}
+
+struct two_parts {
+	const void *a, *b;
+	size_t alen, blen;
+};
+
+static int feed_two(int (*update)(void *, const void *, size_t), void *ctx,
+		    const void *arg)
+{
+	const struct two_parts *t = arg;
+
+	if (update(ctx, t->a, t->alen))
+		return -1;
+	return t->blen ? update(ctx, t->b, t->blen) : 0;
+}
+
+int bank_hash2(int bank, const void *a, size_t alen, const void *b,
+	       size_t blen, uint8_t *out)
+{
+	const struct two_parts t = { a, b, alen, blen };
+
+	return bank_digest(bank, feed_two, &t, out);
 }
 
 void replay_init(struct pcr_state *s)
@@ -44,24 +73,15 @@ void replay_init(struct pcr_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int evp_update(void *ctx, const void *p, size_t n)
+static int feed_template(int (*update)(void *, const void *, size_t), void *ctx,
+			 const void *arg)
 {
-	return EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1;
+	return ima_rec_hash_input(arg, update, ctx);
 }
 
 static int template_hash(int bank, const struct ima_rec *r, uint8_t *out)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int n = 0;
-	int ok;
-
-	if (!ctx)
-		return -1;
-	ok = EVP_DigestInit_ex(ctx, bank_md(bank), NULL) == 1 &&
-	     ima_rec_hash_input(r, evp_update, ctx) == 0 &&
-	     EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == banks[bank].size;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -1;
+	return bank_digest(bank, feed_template, r, out);
 }
 
 static int extend(int bank, uint8_t *pcr, const uint8_t *digest)

@@ -166,27 +166,42 @@ static int parse_hex_field(const char *val, uint8_t *out, size_t n)
 	return strlen(val) == 2 * n ? hex_decode(val, out, n) : -EINVAL;
 }
 
-static int parse_chunk_line(char *line, struct chunk *c)
+/*
+ * The head every journal line has: its tag (skipped), a chunk number and a
+ * chunk state.  The rest of the line is left in *save.
+ */
+static int parse_line_head(char *line, char **save, unsigned int *seq, int *state)
 {
-	char *save = NULL, *tok, *end;
-	unsigned int seen = 0;
+	char *tok, *end;
 	int st;
 
-	tok = strtok_r(line, " ", &save);	/* "chunk" */
-	tok = strtok_r(NULL, " ", &save);
+	tok = strtok_r(line, " ", save);	/* "chunk" or "state" */
+	tok = strtok_r(NULL, " ", save);
 	if (!tok)
 		return -1;
 	errno = 0;
-	c->seq = (unsigned int)strtoul(tok, &end, 10);
-	if (*end || errno || c->seq == 0)
+	*seq = (unsigned int)strtoul(tok, &end, 10);
+	if (*end || errno || *seq == 0)
 		return -1;
-	tok = strtok_r(NULL, " ", &save);
+	tok = strtok_r(NULL, " ", save);
 	if (!tok)
 		return -1;
 	for (st = 0; st <= CH_DONE; st++)
 		if (!strcmp(tok, chunk_state_name[st]))
 			break;
 	if (st > CH_DONE)
+		return -1;
+	*state = st;
+	return 0;
+}
+
+static int parse_chunk_line(char *line, struct chunk *c)
+{
+	char *save = NULL, *tok, *end;
+	unsigned int seen = 0;
+	int st;
+
+	if (parse_line_head(line, &save, &c->seq, &st))
 		return -1;
 	c->state = st;
 	while ((tok = strtok_r(NULL, " ", &save))) {
@@ -239,27 +254,11 @@ static int parse_chunk_line(char *line, struct chunk *c)
 
 static int parse_state_line(char *line, unsigned int *seq, int *state)
 {
-	char *save = NULL, *tok, *end;
-	int st;
+	char *save = NULL;
 
-	tok = strtok_r(line, " ", &save);	/* "state" */
-	tok = strtok_r(NULL, " ", &save);
-	if (!tok)
+	if (parse_line_head(line, &save, seq, state))
 		return -1;
-	errno = 0;
-	*seq = (unsigned int)strtoul(tok, &end, 10);
-	if (*end || errno || *seq == 0)
-		return -1;
-	tok = strtok_r(NULL, " ", &save);
-	if (!tok)
-		return -1;
-	for (st = 0; st <= CH_DONE; st++)
-		if (!strcmp(tok, chunk_state_name[st]))
-			break;
-	if (st > CH_DONE || strtok_r(NULL, " ", &save))
-		return -1;
-	*state = st;
-	return 0;
+	return strtok_r(NULL, " ", &save) ? -1 : 0;
 }
 
 /* check and strip " sum=HEX16" of line[0..n); 0 or -1 */

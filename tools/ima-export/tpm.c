@@ -22,12 +22,9 @@ int tpm_read_pcr(const char *tpm_dir, int bank, unsigned int pcr, uint8_t *out)
 
 	snprintf(path, sizeof(path), "%s/pcr-%s/%u", tpm_dir, banks[bank].name, pcr);
 	buf_init(&b);
-	rc = read_path_all(path, &b);
+	rc = read_path_line(path, &b, &len);
 	if (rc)
 		goto out;
-	len = b.len;
-	while (len && (b.p[len - 1] == '\n' || b.p[len - 1] == ' '))
-		len--;
 	rc = -EINVAL;
 	if (len != 2 * banks[bank].size)
 		goto out;

@@ -227,3 +227,15 @@ void fault_point(const char *step)
 		pause();
 	}
 }
+
+int read_path_line(const char *path, struct buf *b, size_t *len)
+{
+	int rc = read_path_all(path, b);
+
+	if (rc)
+		return rc;
+	*len = b->len;
+	while (*len && (b->p[*len - 1] == '\n' || b->p[*len - 1] == ' '))
+		(*len)--;
+	return 0;
+}

@@ -42,6 +42,9 @@ int hex_decode(const char *in, uint8_t *out, size_t len);
 /* Read a whole file or fd into b (appending); 0 or -errno. */
 int read_fd_all(int fd, struct buf *b);
 int read_path_all(const char *path, struct buf *b);
+/* A one-line file (sysfs, procfs): its bytes in b, *len of them without
+ * the trailing newline and spaces. */
+int read_path_line(const char *path, struct buf *b, size_t *len);
 /* Write all of data, retrying short writes and EINTR; 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
 

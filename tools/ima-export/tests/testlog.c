@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "imalog.h"
+#include "replay.h"
+#include "util.h"
 
 static void le32(struct buf *b, uint32_t v)
 {
@@ -128,4 +130,25 @@ void tl_list(struct buf *b, unsigned int start, unsigned int n)
 		snprintf(name, sizeof(name), "/f%u", start + i);
 		tl_file(b, name, start + i);
 	}
+}
+
+int tl_evmctl(int k, const uint8_t *pcr10, const char *pcrs, const char *list)
+{
+	char hex[2 * PCR_MAX + 1], zero[2 * PCR_MAX + 1], cmd[1024];
+	FILE *f = fopen(pcrs, "w");
+
+	if (!f)
+		return -1;
+	memset(zero, '0', 2 * banks[k].size);
+	zero[2 * banks[k].size] = '\0';
+	hex_encode(pcr10, banks[k].size, hex);
+	for (int i = 0; i < 10; i++)
+		fprintf(f, "PCR-%02d: %s\n", i, zero);
+	fprintf(f, "PCR-10: %s\n", hex);
+	if (fclose(f))
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "evmctl ima_measurement --ignore-violations --pcrs %s,%s --verify-bank=%s %s >/dev/null 2>&1",
+		 banks[k].name, pcrs, banks[k].name, list);
+	return system(cmd);
 }

@@ -24,4 +24,11 @@ void tl_ima_sig(struct buf *b, const char *fname, const uint8_t *sig, size_t sig
 /* a list of n records: boot_aggregate then files /f<start>...; */
 void tl_list(struct buf *b, unsigned int start, unsigned int n);
 
+/*
+ * evmctl ima_measurement on the list in file LIST, for bank K, told by a
+ * PCRS file (written here) that PCR 10 is PCR10 and PCRs 0-9 are zero;
+ * violations extended as 0xff, as the kernel does.  system()'s status.
+ */
+int tl_evmctl(int k, const uint8_t *pcr10, const char *pcrs, const char *list);
+
 #endif

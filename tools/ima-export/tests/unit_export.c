@@ -264,7 +264,7 @@ static size_t nchunks(struct world *w, int state)
 /* cat piped to evmctl validates against the fake TPM's PCR 10 */
 static int evmctl_cat(struct world *w)
 {
-	char path[256], pcrs[256], cmd[1024], hex[2 * PCR_MAX + 1], zero[2 * PCR_MAX + 1], err[128];
+	char path[256], pcrs[256], err[128];
 	struct pcr_state st;
 	struct buf out;
 	int good = 1;
@@ -281,18 +281,7 @@ static int evmctl_cat(struct world *w)
 	replay_buf(&st, w->truth.p, w->truth.len, err, sizeof(err));
 	for (int k = 0; k < 2 && good; k++) {
 		snprintf(pcrs, sizeof(pcrs), "%s/pcrs-%s", w->root, banks[k].name);
-		memset(zero, '0', 2 * banks[k].size);
-		zero[2 * banks[k].size] = '\0';
-		hex_encode(st.full[k], banks[k].size, hex);
-		f = fopen(pcrs, "w");
-		for (int i = 0; i < 10; i++)
-			fprintf(f, "PCR-%02d: %s\n", i, zero);
-		fprintf(f, "PCR-10: %s\n", hex);
-		fclose(f);
-		snprintf(cmd, sizeof(cmd),
-			 "evmctl ima_measurement --ignore-violations --pcrs %s,%s --verify-bank=%s %s >/dev/null 2>&1",
-			 banks[k].name, pcrs, banks[k].name, path);
-		good = system(cmd) == 0;
+		good = tl_evmctl(k, st.full[k], pcrs, path) == 0;
 	}
 	buf_free(&out);
 	return good;
