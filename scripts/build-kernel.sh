@@ -20,6 +20,10 @@ mkdir -p "$obj" "$(dirname "$log")"
 configure "$tree" "$obj" strict $overrides
 mk=(make -C "$tree" O="$obj" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$(nproc)")
 echo "kernel: building ${targets[*]} ($flavour) in build/obj/$flavour, log in ${log#$top/}"
+# One kernel build at a time on this machine: clones of the project built
+# side by side share its cores and its ccache.
+exec 9>"${TMPDIR:-/tmp}/ima-staging-kernel-build.lock"
+flock 9
 start=$SECONDS
 set +e
 "${mk[@]}" "${targets[@]}" 2>&1 | tee "$log" | awk '
