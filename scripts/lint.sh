@@ -108,15 +108,18 @@ touched_c=$(git -C "$tree" diff --name-only base HEAD -- '*.c' | grep -v '^tools
 (cd "$wt" && for f in $touched_c; do [ -f "$f" ] && scripts/kernel-doc -none "$f"; done) 2>&1 |
 	sed -E 's|:[0-9]+:|:|' | sort -u >"$logs/base-kerneldoc"
 
-for cfg in test:CONFIG_IMA_STAGING=y staging-off:CONFIG_IMA_STAGING=n kexec-off:CONFIG_IMA_KEXEC=n; do
-	name=${cfg%%:*} opt=${cfg#*:}
+# the test kernel's config (flavour debug), then staging and kexec off
+configs=("test:CONFIG_IMA_STAGING=y $(flavour_overrides debug | tr '\n' ' ')"
+	staging-off:CONFIG_IMA_STAGING=n kexec-off:CONFIG_IMA_KEXEC=n)
+for cfg in "${configs[@]}"; do
+	name=${cfg%%:*} opt=${cfg#*:} opt=${opt% }
 	obj=$top/build/obj/lint-$name
 	warn=$logs/warnings-$name
 	: >"$warn"
 	failed=""
 	n=0
 	git -C "$wt" checkout -q --detach base
-	configure "$wt" "$obj" known "$opt" 2>"$obj.configure.log" || failed="configure"
+	configure "$wt" "$obj" known $opt 2>"$obj.configure.log" || failed="configure"
 	for c in $commits; do
 		[ -n "$failed" ] && break
 		n=$((n + 1))
@@ -124,7 +127,7 @@ for cfg in test:CONFIG_IMA_STAGING=y staging-off:CONFIG_IMA_STAGING=n kexec-off:
 		# only patches that touch kernel sources need a build
 		git -C "$wt" diff --name-only "$c^" "$c" | grep -qvE '^(Documentation|tools|MAINTAINERS)' || continue
 		if git -C "$wt" diff --name-only "$c^" "$c" | grep -q 'Kconfig'; then
-			configure "$wt" "$obj" known "$opt" 2>"$obj.configure.log" ||
+			configure "$wt" "$obj" known $opt 2>"$obj.configure.log" ||
 				{ failed="configure at patch $n"; break; }
 		fi
 		build "$obj" "$warn" || failed="patch $n ($(git -C "$wt" log -1 --format=%s "$c"))"
