@@ -3,7 +3,8 @@
 # reports each binary's exit status and timeout).  Each test result becomes
 # one TAP line of ours, and each binary one more: it exited 0 (or skipped)
 # and printed every result its plan announced.  The archive of deleted
-# records is $WORK/saved/archive.bin.
+# records is $WORK/saved/archive.bin.  This VM is a test machine: it opts in
+# to the tests that delete records (IMA_STAGING_DESTRUCTIVE=1).
 
 start() {
 	if [ ! -x /selftests/run_kselftest.sh ]; then
@@ -11,7 +12,8 @@ start() {
 		return
 	fi
 	need_policy || return
-	(cd /selftests && IMA_STAGING_ARCHIVE=$ARCHIVE ./run_kselftest.sh -c ima) 2>&1 | ksft_tap
+	(cd /selftests && IMA_STAGING_DESTRUCTIVE=1 IMA_STAGING_ARCHIVE=$ARCHIVE \
+		./run_kselftest.sh -c ima) 2>&1 | ksft_tap
 }
 
 # ksft_tap: the runner's nested TAP on stdin, ours on stdout.
