@@ -7,6 +7,9 @@ start() {
 	dmesg | kunit_tap ima_staging
 }
 
+# ktap_name "N [- ]NAME": NAME (6.1 prints "ok 1 name", KTAP allows "- ")
+ktap_name() { n=${1#* }; echo "${n#- }"; }
+
 # kunit_tap SUITE: the kernel log on stdin, our TAP lines on stdout.
 kunit_tap() {
 	suite=$1 in=0 plan="" seen=0 verdict=""
@@ -21,15 +24,15 @@ kunit_cases() {
 		1:"    1.."*)
 			plan=${line#    1..} ;;
 		1:"    ok "*"# SKIP"*)
-			seen=$((seen + 1)) name=${line#    ok [0-9]* - }
+			seen=$((seen + 1)) name=$(ktap_name "${line#    ok }")
 			tap skip "kunit $suite: ${name%% \#*}" "${line#*\# SKIP }" ;;
 		1:"    ok "*)
 			seen=$((seen + 1))
-			tap ok "kunit $suite: ${line#    ok [0-9]* - }" ;;
+			tap ok "kunit $suite: $(ktap_name "${line#    ok }")" ;;
 		1:"    not ok "*)
 			seen=$((seen + 1))
-			tap "not ok" "kunit $suite: ${line#    not ok [0-9]* - }" ;;
-		1:"ok "*" - $suite"|1:"not ok "*" - $suite")
+			tap "not ok" "kunit $suite: $(ktap_name "${line#    not ok }")" ;;
+		1:"ok "*" $suite"|1:"not ok "*" $suite")
 			verdict=${line%% [0-9]*}
 			in=2 ;;
 		1:*)

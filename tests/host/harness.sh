@@ -99,22 +99,22 @@ ktap() {	# ktap CASE-LINES... : a boot log around the suite's KTAP
 	printf '[    1.1] %s\n' "$@"
 	printf '[    1.5] Run /init as init process\n'
 }
-ktap '    1..2' '    ok 1 - capture_carried' '    ok 2 - delete_waits # SKIP no thread' \
-	'# ima_staging: pass:1 fail:0 skip:1 total:2' 'ok 1 - ima_staging' >"$tmp/kpass"
+ktap '    1..2' '    ok 1 capture_carried' '    ok 2 delete_waits # SKIP no thread' \
+	'# ima_staging: pass:1 fail:0 skip:1 total:2' 'ok 1 ima_staging' >"$tmp/kpass"
 kunit "$tmp/kpass"
-t "kunit: a clean suite is its cases, a skip with its reason, and its verdict" \
+t "kunit: a clean suite (6.1's KTAP) is its cases, a skip with its reason, and its verdict" \
 	eval '[ "$(tap_summary "$tmp/kpass.tap")" = "2 passed, 0 failed, 1 skipped" ] &&
 		grep -q "^ok 2 - kunit ima_staging: delete_waits # SKIP no thread$" "$tmp/kpass.tap"'
 ktap '    1..2' '    # capture_carried: EXPECTATION FAILED at ima_staging_kunit.c:60' \
 	'    not ok 1 - capture_carried' '    ok 2 - delete_waits' 'not ok 1 - ima_staging' >"$tmp/kfail"
 kunit "$tmp/kfail"
-t "kunit: a failed case and the suite's verdict are failed lines, with the expectation" \
+t "kunit: a failed case and the suite's verdict (KTAP with dashes) are failed lines, with the expectation" \
 	eval '[ "$(grep -c "^not ok" "$tmp/kfail.tap")" -eq 2 ] && grep -q "EXPECTATION FAILED" "$tmp/kfail.tap"'
 printf '[    1.0] Linux version 6.1.192\n[    1.5] Run /init as init process\n' >"$tmp/knone"
 kunit "$tmp/knone"
 t "kunit: a kernel without the suite is a failed line" \
 	has "$tmp/knone.tap" '^not ok .*the suite ran at boot and ended'
-ktap '    1..3' '    ok 1 - capture_carried' 'ok 1 - ima_staging' >"$tmp/kshort"
+ktap '    1..3' '    ok 1 capture_carried' 'ok 1 ima_staging' >"$tmp/kshort"
 kunit "$tmp/kshort"
 t "kunit: fewer cases than the plan is a failed line" \
 	has "$tmp/kshort.tap" '^not ok .*every planned case reported'
