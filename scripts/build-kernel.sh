@@ -1,6 +1,7 @@
 #!/bin/bash
 # Configure and build kernel flavour NAME (tests/flavours) from build/linux
-# into build/obj/NAME: tinyconfig + Kconfig.fragment + the flavour's lines,
+# (or, for a flavour with tree=TAG, from a worktree of its tag TAG in
+# build/linux-TAG) into build/obj/NAME: tinyconfig + Kconfig.fragment + the flavour's lines,
 # each of which must survive olddefconfig (the build fails naming any that
 # does not).
 #   build-kernel.sh FLAVOUR [make targets]     (default target: bzImage)
@@ -11,14 +12,20 @@ shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(bzImage)
 overrides=$(flavour_overrides "$flavour")
+src=$(flavour_src "$flavour")
+tag=$(flavour_tag "$flavour")
 obj=$(flavour_obj "$flavour")
 log=$top/build/logs/kernel-$flavour.log
 mkdir -p "$obj" "$(dirname "$log")"
 [ -f "$tree/Makefile" ] || { echo "kernel: no tree in build/linux (make tree)" >&2; exit 1; }
+if [ -n "$tag" ] && [ ! -f "$src/Makefile" ]; then
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$src" "$tag"
+fi
 
 # shellcheck disable=SC2086	# one override per word
-configure "$tree" "$obj" strict $overrides
-mk=(make -C "$tree" O="$obj" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$(nproc)")
+configure "$src" "$obj" strict $overrides
+mk=(make -C "$src" O="$obj" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$(nproc)")
 echo "kernel: building ${targets[*]} ($flavour) in build/obj/$flavour, log in ${log#$top/}"
 # One kernel build at a time on this machine: clones of the project built
 # side by side share its cores and its ccache.

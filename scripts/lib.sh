@@ -23,11 +23,25 @@ series_patches() {
 # Lines of a data file (tests/flavours, tests/boots) without comments.
 data_lines() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1" | grep -v '^[[:space:]]*$'; }
 
-# flavour_overrides NAME: the config lines of flavour NAME; fails if unknown.
-flavour_overrides() {
+# flavour_words NAME: the words after NAME on its line; fails if unknown.
+flavour_words() {
 	data_lines "$top/tests/flavours" | awk -v f="$1" '
 		$1 == f { found = 1; for (i = 2; i <= NF; i++) print $i }
 		END { if (!found) { print "no flavour \"" f "\" in tests/flavours" > "/dev/stderr"; exit 1 } }'
+}
+# flavour_overrides NAME: the config lines of flavour NAME.
+flavour_overrides() {
+	local w
+	w=$(flavour_words "$1") || return 1
+	grep -v '^tree=' <<<"$w" || true
+}
+# flavour_tag NAME: the tag of build/linux it is built from (empty: the series).
+flavour_tag() { flavour_words "$1" | sed -n 's/^tree=//p'; }
+# flavour_src NAME: its source tree, build/linux or build/linux-TAG.
+flavour_src() {
+	local tag
+	tag=$(flavour_tag "$1") || return 1
+	if [ -n "$tag" ]; then echo "$tree-$tag"; else echo "$tree"; fi
 }
 flavour_obj() { echo "$top/build/obj/$1"; }
 flavour_kernel() { echo "$top/build/obj/$1/arch/x86/boot/bzImage"; }

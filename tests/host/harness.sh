@@ -161,6 +161,15 @@ clean='[    0.0] Linux version 6.1.0 (ima-staging@build) #1 SMP PREEMPT_DYNAMIC
 t "console-badness: a clean boot's lines match nothing" \
 	eval '! grep -E "$badness" <<<"$clean"'
 
+# --- tests/flavours: tree=TAG picks the source, it is no config line ------
+t "flavours: tree=base builds stock from build/linux-base" \
+	eval '[ "$(flavour_src stock)" = "$tree-base" ]'
+t "flavours: ... and tree= is not passed on as a config line" \
+	eval '! flavour_overrides stock | grep -q tree='
+t "flavours: a flavour without tree= builds the series" \
+	eval '[ "$(flavour_src debug)" = "$tree" ] && [ -z "$(flavour_tag debug)" ]'
+t "flavours: an unknown flavour fails" eval '! flavour_overrides no-such-flavour'
+
 # --- configure: options that do not survive are named ---------------------
 if [ -f "$tree/Makefile" ]; then
 	configure "$tree" "$tmp/obj" strict CONFIG_KEXEC_FILE=n 2>"$tmp/cfg1"
