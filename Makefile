@@ -2,11 +2,12 @@
 # commands of the README; the other targets are their steps.
 SHELL := /bin/bash
 
-.PHONY: help deps tree kernel initramfs demo check lint export clean
+.PHONY: help deps tree kernel initramfs demo check bench lint export clean
 
 help:
 	@echo "make demo    build the patched kernel, boot it with a TPM, show staging"
 	@echo "make check   run every test (lint, host, kselftests, kexec) and count"
+	@echo "make bench   boot the bench kernels, print the table of figures (~40 min)"
 	@echo "make deps | tree | kernel | initramfs | lint | export | clean"
 
 deps:
@@ -28,6 +29,10 @@ demo:
 
 check:
 	@scripts/check.sh
+
+# Figures, not tests: not part of `make check` (scripts/bench.sh).
+bench:
+	@scripts/bench.sh
 
 lint: tree
 	@scripts/lint.sh

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""The table and the plot of `make bench` (scripts/bench.sh calls it).
+
+Reads DIR/raw/BOOT.txt (the "# bench" figures of each boot of
+tests/bench-boots, and the capture times scripts/bench.sh took from the
+console), writes DIR/results.md (one markdown table: figure, value,
+threshold, result) and DIR/memory.png (gnuplot).  A figure that is missing
+says so in its row; a threshold that is missed says "NOT MET".
+"""
+import os
+import re
+import subprocess
+import sys
+
+out = sys.argv[1]
+top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+raw = {}
+for name in ("stock", "staging", "export", "flush", "capture"):
+    try:
+        with open(os.path.join(out, "raw", name + ".txt")) as f:
+            raw[name] = [line.split() for line in f if line.strip()]
+    except FileNotFoundError:
+        raw[name] = []
+
+
+def kv(words):
+    """"key value key value..." -> dict of floats (or strings)."""
+    d = {}
+    for k, v in zip(words[0::2], words[1::2]):
+        try:
+            d[k] = float(v)
+        except ValueError:
+            d[k] = v
+    return d
+
+
+def lines(boot, *head):
+    n = len(head)
+    return [w[n:] for w in raw[boot] if tuple(w[:n]) == head]
+
+
+def size_label(n):
+    return f"{n / 1000:.0f}k" if n >= 1000 else str(n)
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+rows = []
+
+
+def row(figure, value, threshold="", met=None):
+    res = "" if met is None else ("met" if met else "NOT MET")
+    rows.append((figure, value, threshold, res))
+
+
+def missing(figure, why, threshold=""):
+    row(figure, f"not measured: {why}", threshold, None if not threshold else False)
+
+
+# -- hold times of ima_extend_list_mutex ------------------------------------
+def holds(boot, op, lock="ima_extend_list_mutex"):
+    got = []
+    for w in lines(boot, "hold", op):
+        if w[1] == lock:
+            got.append((int(w[0]), kv(w[2:])))
+    return got
+
+
+def hold_row(label, got, judged=True):
+    if not got:
+        missing(label, "no figure (see the boot's log)", "ratio <= 1.2" if judged else "")
+        return
+    taken = [(n, d) for n, d in got if d["acq"] > 0]
+    vals = " · ".join(
+        f"{size_label(n)}: {d['max']:.2f} / {d['mean']:.2f} ({d['acq']:.0f}x)" if d["acq"]
+        else f"{size_label(n)}: not taken" for n, d in got)
+    if not judged:
+        row(label, vals)
+        return
+    if not taken:
+        row(label, vals + "; the lock is not taken at all", "ratio <= 1.2", True)
+        return
+    first, last = got[0][1], got[-1][1]
+    rmax, rmean = ratio(last["max"], first["max"]), ratio(last["mean"], first["mean"])
+    row(label, f"{vals}; ratio {size_label(got[-1][0])}÷{size_label(got[0][0])}: "
+        f"max {rmax:.2f}, mean {rmean:.2f}", "ratio <= 1.2", rmax <= 1.2 and rmean <= 1.2)
+
+
+for op, what in (("A", "A"), ("D", "D"), ("N", "N")):
+    hold_row(f"ima_extend_list_mutex hold during {what}, max / mean us (acquisitions)",
+             holds("staging", op))
+hold_row("ima_extend_list_mutex hold during D with ima_flush_htable, max / mean us",
+         holds("flush", "D"), judged=False)
+hold_row("ima_extend_list_mutex hold during kexec -s -p (crash) load, max / mean us",
+         holds("staging", "load-p"))
+hold_row("ima_extend_list_mutex hold during kexec -s -l load, max / mean us",
+         holds("staging", "load-l"))
+hold_row("stock: ima_extend_list_mutex hold during kexec -s -p load", holds("stock", "load-p"),
+         judged=False)
+hold_row("ima_staging_mutex hold during N (the walk to the cut: O(n) by design)",
+         holds("staging", "N", "ima_staging_mutex"), judged=False)
+
+# The capture at kexec -e, from the lock events on the console.
+cap = {}
+for w in lines("capture", "capture"):
+    n, lock, t_acq, t_rel = int(w[0]), w[1], float(w[2]), float(w[3])
+    us = (t_rel - t_acq) * 1e6
+    c = cap.setdefault(n, {}).setdefault(lock, [])
+    c.append(us)
+if cap:
+    sizes = sorted(cap)
+    ext = [(n, cap[n].get("ima_extend_list_mutex", [])) for n in sizes]
+    got = [(n, {"acq": len(h), "max": max(h) if h else 0,
+                "mean": sum(h) / len(h) if h else 0}) for n, h in ext]
+    hold_row("ima_extend_list_mutex hold during the capture at kexec -e, max / mean us "
+             "(console time stamps: 1 us resolution, each line's printk included)", got)
+else:
+    missing("ima_extend_list_mutex hold during the capture at kexec -e",
+            "no capture events on the console", "ratio <= 1.2")
+
+# -- latency of one measurement -----------------------------------------------
+lat = {w[0]: kv(w[1:]) for w in lines("staging", "latency")}
+if "idle" in lat:
+    idle = lat["idle"]
+    row("latency of one measurement, idle: p50 / p99 / max us",
+        f"{idle['p50']:.0f} / {idle['p99']:.0f} / {idle['max']:.0f} ({idle['n']:.0f} measurements)")
+    for mode, what in (("AD", "A then D in a loop"), ("N", "N (half the list) in a loop")):
+        if mode not in lat:
+            missing(f"latency while {what}", "no figure", "p99 <= 1.1x idle")
+            continue
+        b = lat[mode]
+        r = ratio(b["p99"], idle["p99"])
+        row(f"latency of one measurement while another process runs {what}: "
+            "p50 / p99 / max us",
+            f"{b['p50']:.0f} / {b['p99']:.0f} / {b['max']:.0f} ({b['busy_ok']:.0f} requests "
+            f"done); p99 ÷ idle p99 = {r:.2f}", "p99 <= 1.1x idle", r <= 1.1)
+else:
+    missing("latency of one measurement, idle and busy", "no figure", "p99 <= 1.1x idle")
+
+st_cost = {w[0]: kv(w[1:]) for w in lines("stock", "latency")}.get("cost")
+sg_cost = lat.get("cost")
+if st_cost and sg_cost:
+    r50, rmean = ratio(sg_cost["p50"], st_cost["p50"]), ratio(sg_cost["mean"], st_cost["mean"])
+    row("cost of a measurement, series built in and unused ÷ stock: p50, mean",
+        f"staging {sg_cost['p50']:.0f} / {sg_cost['mean']:.0f} us, stock {st_cost['p50']:.0f} / "
+        f"{st_cost['mean']:.0f} us: ratio p50 {r50:.3f}, mean {rmean:.3f}",
+        "<= 1.02", r50 <= 1.02)
+else:
+    missing("cost of a measurement, series unused ÷ stock", "no figure", "<= 1.02")
+
+# -- kernel memory --------------------------------------------------------------
+def kmem(d):
+    """Kernel memory the records take: unreclaimable slab and vmalloc, bytes."""
+    return (d["sunreclaim_kb"] + d["vmalloc_kb"]) * 1024
+
+
+curves = {}
+for boot, label in (("stock", "stock 6.1.192"), ("staging", "staging, nothing deleted"),
+                    ("export", "staging default, ima-export every {k}"),
+                    ("flush", "staging ima_flush_htable, ima-export every {k}")):
+    pts = [(int(w[1]), kmem(kv(w[2:])), kv(w[2:])["slab_active_b"])
+           for w in lines(boot, "mem", "round")]
+    if len(pts) > 1:
+        curves[boot] = (label.format(k=size_label(pts[1][0])), pts)
+
+
+def slope(pts, col=1):
+    """Bytes per record, least squares over the rounds after the first."""
+    p = pts[1:] if len(pts) > 2 else pts
+    xs, ys = [x[0] for x in p], [x[col] for x in p]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else float("nan")
+
+
+for boot, (label, pts) in curves.items():
+    row(f"kernel memory (SUnreclaim + VmallocUsed), {label}: before / after "
+        f"{size_label(pts[-1][0])} records; growth per record",
+        f"{pts[0][1] / 1024:.0f} KiB / {pts[-1][1] / 1024:.0f} KiB; {slope(pts):.0f} B "
+        f"(slab objects in use: {slope(pts, 2):.0f} B)")
+
+doc = os.path.join(top, "build/linux/Documentation/security/IMA-staging.rst")
+kept_doc = None
+if os.path.exists(doc):
+    m = re.search(r"in a (\d+)-byte slab\s+object", open(doc).read())
+    kept_doc = int(m.group(1)) if m else None
+if "export" in curves:
+    k = slope(curves["export"][1])
+    thr = f"<= {kept_doc} B (queue entry and digest, IMA-staging.rst)" if kept_doc else \
+        "<= queue entry + digest (no size found in IMA-staging.rst)"
+    row("default mode: bytes kept per deleted record (growth per record with an export "
+        f"every {size_label(curves['export'][1][1][0])})",
+        f"{k:.0f} B (slab objects in use: {slope(curves['export'][1], 2):.0f} B)",
+        thr, kept_doc is not None and k <= kept_doc)
+else:
+    missing("default mode: bytes kept per deleted record", "no figure", "<= queue entry + digest")
+if "flush" in curves and "staging" in curves:
+    full, left = slope(curves["staging"][1]), slope(curves["flush"][1])
+    back = 1 - left / full
+    row("ima_flush_htable: share of the records' memory given back "
+        "(1 - growth with exports ÷ growth without)",
+        f"{back * 100:.1f}% ({left:.0f} B kept of {full:.0f} B per record)", ">= 98%", back >= 0.98)
+else:
+    missing("ima_flush_htable: memory given back", "no figure", ">= 98%")
+for boot in ("staging", "flush"):
+    d = lines(boot, "mem", "after-D")
+    if d:
+        row(f"kernel memory after D in the sweep ({boot} boot)",
+            " · ".join(f"{size_label(int(w[0]))}: {kmem(kv(w[1:])) / 1024:.0f} KiB" for w in d))
+
+# -- reads, kexec, exporter ---------------------------------------------------
+reads = {}
+for w in lines("staging", "read"):
+    reads.setdefault(int(w[1]), {})[w[0]] = kv(w[2:])
+if reads:
+    parts, worst = [], None
+    for n in sorted(reads):
+        r = reads[n]
+        if "orig" in r and "staged" in r:
+            q = ratio(r["staged"]["mb_s"], r["orig"]["mb_s"])
+            worst = q if worst is None else min(worst, q)
+            parts.append(f"{size_label(n)}: {r['staged']['mb_s']:.1f} vs {r['orig']['mb_s']:.1f}"
+                         f" MB/s ({q:.2f})")
+    row("read throughput of binary_runtime_measurements_staged vs the original file, "
+        "same records (best of 3)", " · ".join(parts), ">= 0.9x", worst is not None and worst >= 0.9)
+else:
+    missing("read throughput _staged vs original", "no figure", ">= 0.9x")
+
+if cap:
+    row("capture at kexec -e (ima_staging_mutex held: suspend and copy of staged ++ current)",
+        " · ".join(f"{size_label(n)}: {max(cap[n].get('ima_staging_mutex', [0])):.0f} us"
+                   for n in sorted(cap)))
+for boot, what in (("stock", "stock 6.1.192 (CONFIG_IMA_STAGING absent): dump of the list at "
+                    "kexec -s -l load (ima_add_kexec_buffer, function_graph)"),
+                   ("staging", "staging: kexec -s -l load, empty placeholder "
+                    "(ima_add_kexec_buffer)")):
+    d = lines(boot, "dump", "l")
+    if d:
+        row(what, " · ".join(f"{size_label(int(w[0]))}: {w[2]} us" for w in d))
+
+exp = lines("export", "export")
+if exp:
+    recs = sum(float(w[1]) for w in exp)
+    secs = sum(float(w[3]) for w in exp) / 1000
+    row("ima-export export: records per second (A, read, store on tmpfs, D; "
+        f"{len(exp)} exports of {exp[0][1]})", f"{recs / secs:.0f} records/s")
+else:
+    missing("ima-export export: records per second", "no figure")
+row("FUSE view read throughput vs the raw file",
+    "not measured yet: ima-export has no FUSE view yet (issue 14, in progress)")
+
+rate = [kv(w) for w in lines("staging", "rate")]
+if rate:
+    row("records added by ima-bench under TCG (for scale)",
+        f"{sum(r['records'] for r in rate) / sum(r['seconds'] for r in rate):.0f} records/s")
+
+with open(os.path.join(out, "results.md"), "w") as f:
+    f.write("| figure | value | threshold | result |\n|---|---|---|---|\n")
+    for r in rows:
+        f.write("| " + " | ".join(c.replace("|", "/") for c in r) + " |\n")
+
+# -- the plot -------------------------------------------------------------------
+if curves:
+    plots = []
+    for boot, (label, pts) in curves.items():
+        data = os.path.join(out, "raw", f"memory-{boot}.dat")
+        with open(data, "w") as f:
+            for x, y, _ in pts:
+                f.write(f"{x} {(y - pts[0][1]) / 1024:.1f}\n")
+        plots.append(f"'{data}' using 1:2 with linespoints title '{label}'")
+    script = f"""set terminal pngcairo size 900,560 font ",11"
+set output '{out}/memory.png'
+set termoption noenhanced
+set title 'Kernel memory taken by IMA records (unreclaimable slab + vmalloc, growth since the start)'
+set xlabel 'records measured'
+set ylabel 'KiB'
+set key left top
+set grid
+plot {", ".join(plots)}
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"bench-report: no plot: {e}", file=sys.stderr)

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ima-bench: the guest side of `make bench` (tests/guest/bench.sh runs it).
+ * It adds IMA measurements fast, times them one by one (optionally while
+ * another process keeps staging and deleting), and times reads of a list
+ * file.  Results are "KEY VALUE..." lines on stdout; the scenario prefixes
+ * them for scripts/bench.sh.
+ *
+ *   ima-bench measure DIR N            add N records
+ *   ima-bench latency DIR N [AD|N]     time N measurements, idle or busy
+ *   ima-bench read FILE REPEAT         read FILE REPEAT times, best time
+ *
+ * A record is added by reading a new file owned by the uid the test policy
+ * measures (tests/guest/lib.sh: OWNER); the file is unlinked at once so
+ * that the dentries and inodes do not count as the records' memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OWNER 4242
+#define IMA "/sys/kernel/security/ima/"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+/* Add one record; return the time the measuring open() took, in seconds. */
+static double measure_one(const char *dir, unsigned long i)
+{
+	static unsigned long salt;
+	char path[256], content[64];
+	double t0, t;
+	int fd, n;
+
+	if (!salt)
+		salt = (unsigned long)now() ^ (unsigned long)getpid() << 20;
+	snprintf(path, sizeof(path), "%s/m%lu", dir, i);
+	n = snprintf(content, sizeof(content), "%lx %lu\n", salt, i);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, content, n) != n || fchown(fd, OWNER, 0) || close(fd))
+		die(path);
+	t0 = now();
+	fd = open(path, O_RDONLY);	/* FILE_CHECK: the measurement */
+	t = now() - t0;
+	if (fd < 0)
+		die(path);
+	close(fd);
+	unlink(path);
+	return t;
+}
+
+/* write_req FILE REQ: one request; 0 or the errno (all are expected). */
+static int write_req(const char *file, const char *req)
+{
+	int fd = open(file, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, req, strlen(req)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static unsigned long count_records(void)
+{
+	FILE *f = fopen(IMA "runtime_measurements_count", "r");
+	unsigned long n = 0;
+
+	if (!f || fscanf(f, "%lu", &n) != 1)
+		die("runtime_measurements_count");
+	fclose(f);
+	return n;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * The busy process: stage and delete (AD), or delete the older half of the
+ * current list (N), in a loop until SIGTERM, which it takes only between
+ * two rounds (so that nothing is left staged); then it reports how many
+ * rounds succeeded.
+ */
+static void busy(const char *mode, int report)
+{
+	unsigned long ok = 0;
+	char req[32];
+
+	signal(SIGTERM, on_term);
+	while (!stop) {
+		if (!strcmp(mode, "AD")) {
+			if (!write_req(IMA "binary_runtime_measurements_staged", "A") &&
+			    !write_req(IMA "binary_runtime_measurements_staged", "D"))
+				ok++;
+		} else {
+			unsigned long n = count_records() / 2;
+
+			snprintf(req, sizeof(req), "%lu", n ? n : 1);
+			if (!write_req(IMA "binary_runtime_measurements", req))
+				ok++;
+		}
+	}
+	if (write(report, &ok, sizeof(ok)) != sizeof(ok))
+		exit(1);
+	exit(0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmd_latency(const char *dir, unsigned long n, const char *mode)
+{
+	double *t = calloc(n, sizeof(*t)), sum = 0;
+	unsigned long i, done = 0;
+	int pipefd[2];
+	pid_t child = 0;
+
+	if (!n || !t)
+		die("latency: N must be at least 1");
+	if (mode) {
+		if (pipe(pipefd))
+			die("pipe");
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			close(pipefd[0]);
+			busy(mode, pipefd[1]);
+		}
+		close(pipefd[1]);
+		usleep(100000);	/* let it start */
+	}
+	for (i = 0; i < n; i++) {
+		t[i] = measure_one(dir, i);
+		sum += t[i];
+	}
+	if (child) {
+		kill(child, SIGTERM);
+		if (read(pipefd[0], &done, sizeof(done)) != sizeof(done))
+			die("busy process");
+		waitpid(child, NULL, 0);
+	}
+	qsort(t, n, sizeof(*t), cmp_double);
+	/* microseconds: p50 p99 max mean, then the busy requests that succeeded */
+	printf("p50 %.1f p99 %.1f max %.1f mean %.1f n %lu busy_ok %lu\n",
+	       t[n / 2] * 1e6, t[(n * 99) / 100] * 1e6, t[n - 1] * 1e6,
+	       sum / n * 1e6, n, done);
+	free(t);
+	return 0;
+}
+
+static int cmd_measure(const char *dir, unsigned long n)
+{
+	double t0 = now(), dt;
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		measure_one(dir, i);
+	dt = now() - t0;
+	printf("records %lu seconds %.3f per_s %.0f\n", n, dt, dt > 0 ? n / dt : 0);
+	return 0;
+}
+
+static int cmd_read(const char *file, int repeat)
+{
+	static char buf[1 << 16];
+	double best = 0;
+	long long bytes = 0;
+	int r;
+
+	for (r = 0; r < repeat; r++) {
+		double t0 = now(), dt;
+		int fd = open(file, O_RDONLY);
+		ssize_t got;
+
+		if (fd < 0)
+			die(file);
+		bytes = 0;
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			bytes += got;
+		if (got < 0)
+			die(file);
+		close(fd);
+		dt = now() - t0;
+		if (!r || dt < best)
+			best = dt;
+	}
+	printf("bytes %lld seconds %.6f mb_s %.2f\n", bytes, best,
+	       best > 0 ? bytes / best / 1e6 : 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "measure"))
+		return cmd_measure(argv[2], strtoul(argv[3], NULL, 10));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "latency") &&
+	    (argc == 4 || !strcmp(argv[4], "AD") || !strcmp(argv[4], "N")))
+		return cmd_latency(argv[2], strtoul(argv[3], NULL, 10),
+				   argc == 5 ? argv[4] : NULL);
+	if (argc == 4 && !strcmp(argv[1], "read"))
+		return cmd_read(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: ima-bench measure DIR N | latency DIR N [AD|N] | read FILE REPEAT\n");
+	return 2;
+}
