@@ -18,17 +18,42 @@ start=$SECONDS
 wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 scripts/deps.sh && scripts/tree.sh && scripts/build-selftests.sh || exit 1
-for f in $(data_lines $boots | awk '{ print $2 }' | sort -u); do
-	scripts/build-kernel.sh "$f" && scripts/initramfs.sh "$f" || exit 1
-done
-echo "bench: kernels ready at $((SECONDS - start))s"
-
 mkdir -p $out/raw $out/logs
+rm -f $out/logs/ready-* $out/logs/failed-*
+# The kernels are built in the background, in the order the boots first
+# need them, so that a boot runs while the next kernel builds (or waits
+# for the machine's build lock); each boot waits for its own.
+flavours=$(data_lines $boots | while read -r name flavour _; do
+	wanted "$name" && echo "$flavour"; done | awk '!seen[$0]++')
+build_all() {
+	for f in "$@"; do
+		if scripts/build-kernel.sh "$f" && scripts/initramfs.sh "$f"; then
+			touch "$out/logs/ready-$f"
+		else
+			touch "$out/logs/failed-$f"
+		fi
+	done
+}
+# Its own process group, so that every path stops the builds it started.
+# shellcheck disable=SC2086	# one flavour per word
+setsid bash -c "$(declare -f build_all); out=$out; build_all $flavours" \
+	>$out/logs/builds.log 2>&1 </dev/null &
+builder=$!
+trap 'kill -- -$builder 2>/dev/null; wait $builder 2>/dev/null' EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+echo "bench: building $(echo $flavours) in the background, log in $out/logs/builds.log"
 failed=""
 while read -r name flavour scenarios args; do
 	wanted "$name" || continue
+	while [ ! -e $out/logs/ready-$flavour ] && [ ! -e $out/logs/failed-$flavour ]; do sleep 5; done
+	if [ -e $out/logs/failed-$flavour ]; then
+		echo "bench: kernel $flavour did not build (see $out/logs/builds.log); boot $name skipped"
+		tail -n 20 $out/logs/builds.log
+		failed="$failed $name"
+		continue
+	fi
 	t0=$SECONDS
-	echo "### bench boot $name ($flavour): $args"
+	echo "### bench boot $name ($flavour, kernel ready at $((SECONDS - start))s): $args"
 	scripts/vm.sh --name "bench-$name" --flavour "$flavour" --timeout 1800 \
 		--append "$args" "$scenarios" </dev/null >$out/logs/$name.tap 2>&1 ||
 		failed="$failed $name"
