@@ -24,7 +24,7 @@ rm -f $out/logs/ready-* $out/logs/failed-*
 # need them, so that a boot runs while the next kernel builds (or waits
 # for the machine's build lock); each boot waits for its own.
 flavours=$(data_lines $boots | while read -r name flavour _; do
-	wanted "$name" && echo "$flavour"; done | awk '!seen[$0]++')
+	wanted "$name" && echo "$flavour"; done | awk '!seen[$0]++' | tr '\n' ' ')
 build_all() {
 	for f in "$@"; do
 		if scripts/build-kernel.sh "$f" && scripts/initramfs.sh "$f"; then
