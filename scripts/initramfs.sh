@@ -3,8 +3,8 @@
 # every boot: busybox, the guest tests (tests/guest), the installed
 # kselftests with the kernel's runner (build/kselftest), the real tools the
 # tests use (kexec, evmctl and the tsspcrread it runs, GNU timeout for the
-# runner, this project's ima-export and ima-bench) with their shared
-# libraries, and the flavour's kernel for kexec.
+# runner, this project's ima-export, ima-stress and ima-bench) with their
+# shared libraries, and the flavour's kernel for kexec.
 # Output is build/initramfs-NAME.cpio.gz, reproducible: sorted names, fixed
 # mtimes.  Keep it small: kexec tests carry it, uncompressed, from kernel
 # to kernel, and a TCG guest pays for every megabyte at each boot.
@@ -50,6 +50,10 @@ make -s -C "$top/tools/ima-export" ima-export
 install -D -m 0755 "$top/tools/ima-export/ima-export" "$root/usr/bin/ima-export"
 add_libs "$root/usr/bin/ima-export"
 add_prog /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
+# The stress driver of tests/guest/stress.sh (it links ima-export's parts).
+make -s -C "$top/tests/stress" ima-stress
+install -D -m 0755 "$top/tests/stress/ima-stress" "$root/usr/bin/ima-stress"
+add_libs "$root/usr/bin/ima-stress"
 # The guest half of `make bench` (tests/bench).
 gcc -O2 -Wall -Wextra -o "$root/usr/bin/ima-bench" "$top/tests/bench/ima-bench.c"
 add_libs "$root/usr/bin/ima-bench"

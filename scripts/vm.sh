@@ -9,6 +9,9 @@
 # qemu-cmd (the exact swtpm and QEMU command lines, to rerun by hand).
 #   vm.sh [--name N] [--flavour F] [--append ARGS] [--timeout S] [--smp N]
 #         [--kvm] SCENARIO[,SCENARIO...]
+# The stress scenario's long run: STRESS_SECONDS=S (and STRESS_SEED=N to
+# replay a seed) in the environment go to the guest's command line
+# (imatest.stress_seconds, imatest.stress_seed); the timeout grows by S.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 name=vm flavour=debug append="" timeout=900 accel=tcg smp=2
@@ -25,6 +28,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 scenarios=${1:?usage: vm.sh [options] SCENARIO[,SCENARIO...]}
+if [ -n "${STRESS_SECONDS:-}" ]; then
+	[[ $STRESS_SECONDS =~ ^[1-9][0-9]*$ ]] || { echo "vm: STRESS_SECONDS must be a number of seconds" >&2; exit 2; }
+	append="$append imatest.stress_seconds=$STRESS_SECONDS"
+	timeout=$((timeout + STRESS_SECONDS))
+fi
+if [ -n "${STRESS_SEED:-}" ]; then
+	[[ $STRESS_SEED =~ ^[0-9]+$ ]] || { echo "vm: STRESS_SEED must be a number" >&2; exit 2; }
+	append="$append imatest.stress_seed=$STRESS_SEED"
+fi
 kernel=$(flavour_kernel "$flavour") initrd=$(flavour_initramfs "$flavour")
 for f in "$kernel" "$initrd"; do
 	[ -r "$f" ] || { echo "vm: ${f#$top/} missing (scripts/check.sh builds it)" >&2; exit 2; }

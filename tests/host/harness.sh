@@ -149,12 +149,20 @@ for splat in \
 	'[    3.1] kernel BUG at lib/list_debug.c:30!' \
 	'[    3.1] general protection fault, probably for non-canonical address' \
 	'[    3.1] rcu: INFO: rcu_preempt self-detected stall on CPU' \
-	'[   30.2] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'; do
+	'[   30.2] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)' \
+	'unreferenced object 0xffff888004c1a000 (size 96):' \
+	'[    0.9] kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE' \
+	'[    0.9] kmemleak: Kernel memory leak detector disabled' \
+	'[   41.7] BUG: KASAN: use-after-free in ima_measurements_show+0x3c/0x2a0' \
+	'[   41.7] Memory state around the buggy address:' \
+	'[   41.7] ODEBUG: free active (active state 1) object type: rcu_head hint: 0x0'; do
 	t "console-badness catches: ${splat#* }" grep -qE "$badness" <<<"$splat"
 done
 clean='[    0.0] Linux version 6.1.0 (ima-staging@build) #1 SMP PREEMPT_DYNAMIC
 [    0.4] ima: Allocated hash algorithm: sha256
 [    0.5] kmemleak: Kernel memory leak detector initialized (mem pool available: 15676)
+[    0.0] kasan: KernelAddressSanitizer initialized
+[    9.8] kmemleak: Automatic memory scanning thread ended
 [    1.2] Run /init as init process
 [    2.0] tpm_tis 00:05: 2.0 TPM (device-id 0x1, rev-id 1)
 [    9.9] reboot: Power down'

@@ -29,7 +29,7 @@ void buf_reset(struct buf *b)
 	b->len = 0;
 }
 
-static int buf_reserve(struct buf *b, size_t more)
+int buf_reserve(struct buf *b, size_t more)
 {
 	size_t need, cap;
 	uint8_t *p;

@@ -30,6 +30,8 @@ void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *data, size_t len);
+/* Room for `more` bytes after b->len; 0 or -ENOMEM. */
+int buf_reserve(struct buf *b, size_t more);
 
 /* Message helpers: "ima-export: ..." on stderr. */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
