@@ -51,6 +51,15 @@ static const char *const virt_name[NVIRT] = {
 /* fi->fh of a view file (kind, and for the count its value at open) */
 #define VIRT_FH (1ULL << 63)
 
+/*
+ * What tells that the whole log may have grown: the kernel's record count
+ * (the current list) and the journal's identity, size and time.
+ */
+struct probe {
+	char count[32];
+	struct stat j;
+};
+
 struct view {
 	struct ctx c;
 	struct kernel k;
@@ -63,6 +72,8 @@ struct view {
 	size_t nchunks;			/* chunks in it */
 	unsigned int last_seq;		/* the last of them */
 	unsigned long gen;		/* refreshes done */
+	struct probe seen;		/* as of the last refresh */
+	int probed;
 	unsigned int export_every;	/* seconds; 0: on SIGUSR1 only */
 	sem_t export_now;
 };
@@ -166,9 +177,37 @@ static int install(struct view *v, int reset, const struct buf *add,
 	return rc;
 }
 
+static int probe(struct view *v, struct probe *p)
+{
+	char path[4200];
+	ssize_t n;
+	int fd;
+
+	memset(p, 0, sizeof(*p));
+	fd = openat(v->dirfd, "runtime_measurements_count", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, p->count, sizeof(p->count) - 1);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%s/journal", v->c.store_root, v->c.boot_key);
+	if (n <= 0 || (stat(path, &p->j) && errno != ENOENT))
+		return -1;
+	return 0;
+}
+
+static int probe_same(const struct probe *a, const struct probe *b)
+{
+	return !strcmp(a->count, b->count) && a->j.st_ino == b->j.st_ino &&
+	       a->j.st_size == b->j.st_size && a->j.st_mtim.tv_sec == b->j.st_mtim.tv_sec &&
+	       a->j.st_mtim.tv_nsec == b->j.st_mtim.tv_nsec;
+}
+
 /*
  * Bring the snapshot up to date, unless another refresh completed since
- * the caller saw generation seen.  EX_OK or the code of what failed.
+ * the caller saw generation seen, or neither the kernel's count nor the
+ * journal changed since the last one (then nothing was measured, staged or
+ * exported: reading the lists again would give the same log).  EX_OK or
+ * the code of what failed.
  */
 static int refresh(struct view *v, unsigned long seen)
 {
@@ -177,10 +216,12 @@ static int refresh(struct view *v, unsigned long seen)
 	struct store s;
 	struct buf add;
 	char err[512];
-	int rc, reset;
+	struct probe now;
+	int rc, reset, probed;
 
 	pthread_mutex_lock(&v->refresh_lock);
-	if (v->gen != seen) {
+	probed = v->gen == seen && !probe(v, &now);
+	if (v->gen != seen || (probed && v->probed && probe_same(&now, &v->seen))) {
 		pthread_mutex_unlock(&v->refresh_lock);
 		return EX_OK;
 	}
@@ -210,6 +251,10 @@ static int refresh(struct view *v, unsigned long seen)
 	store_close(&s);
 	if (!rc)
 		rc = install(v, reset, &add, cb, nch, last);
+	if (!rc) {
+		v->seen = now;
+		v->probed = probed;
+	}
 	buf_free(&add);
 	pthread_mutex_unlock(&v->refresh_lock);
 	return rc;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fake_kernel.h"
+#include "imalog.h"
 #include "ops.h"
 #include "tap.h"
 #include "testlog.h"
@@ -40,12 +41,21 @@ static struct {
 
 static void mirror(void)
 {
+	struct ima_list_info li;
+	char err[128], count[32];
+
+	if (ima_list_scan(T.st->cur, T.st->cur_len, 0, &li, err, sizeof(err)))
+		abort();
+	snprintf(count, sizeof(count), "%lu\n", li.records);
+	/* the kernel adds a record to the list, then counts it */
 	if (durable_write(T.sfsfd, "binary_runtime_measurements", T.st->cur,
 			  T.st->cur_len, NULL) ||
 	    durable_write(T.sfsfd, "binary_runtime_measurements_staged", T.st->staged,
 			  T.st->staged_len, NULL) ||
 	    fchmodat(T.sfsfd, "binary_runtime_measurements", 0660, 0) ||
-	    fchmodat(T.sfsfd, "binary_runtime_measurements_staged", 0660, 0))
+	    fchmodat(T.sfsfd, "binary_runtime_measurements_staged", 0660, 0) ||
+	    durable_write(T.sfsfd, "runtime_measurements_count", count, strlen(count), NULL) ||
+	    fchmodat(T.sfsfd, "runtime_measurements_count", 0440, 0))
 		abort();
 }
 
@@ -111,7 +121,6 @@ static int setup(void)
 	put(T.sfs, "violations", "0\n", 0440);
 	put(T.sfs, "ascii_runtime_measurements", "", 0660);
 	put(T.sfs, "ascii_runtime_measurements_staged", "", 0660);
-	put(T.sfs, "runtime_measurements_count", "0\n", 0440);
 	put(T.root, "boot_id", "fuse-kernel\n", 0644);
 	snprintf(p, sizeof(p), "%s/boot_id", T.root);
 	T.st = fake_new("fuse-kernel");
