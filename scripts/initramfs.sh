@@ -49,6 +49,9 @@ make -s -C "$top/tools/ima-export" ima-export
 install -D -m 0755 "$top/tools/ima-export/ima-export" "$root/usr/bin/ima-export"
 add_libs "$root/usr/bin/ima-export"
 add_prog /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
+# glibc dlopen()s libgcc_s for pthread_cancel(), which libfuse's threads use
+# when the view stops.
+add_prog /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
 
 install -m 0755 "$top/tests/guest/init" "$root/init"
 mkdir -p "$root/tests"
