@@ -50,6 +50,9 @@ make -s -C "$top/tools/ima-export" ima-export
 install -D -m 0755 "$top/tools/ima-export/ima-export" "$root/usr/bin/ima-export"
 add_libs "$root/usr/bin/ima-export"
 add_prog /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
+# glibc dlopen()s libgcc_s for pthread_cancel(), which libfuse's threads use
+# when the view stops.
+add_prog /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
 # The stress driver of tests/guest/stress.sh (it links ima-export's parts).
 make -s -C "$top/tests/stress" ima-stress
 install -D -m 0755 "$top/tests/stress/ima-stress" "$root/usr/bin/ima-stress"

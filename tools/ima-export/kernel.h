@@ -34,6 +34,11 @@ struct kernel {
 
 /* The real securityfs directory (e.g. /sys/kernel/security/ima). */
 int kernel_sysfs_init(struct kernel *k, const char *dir, const char *boot_id_path);
+/*
+ * The same, names opened relative to dirfd (kept open by the caller): the
+ * FUSE view opens the directory before it mounts itself over it.
+ */
+int kernel_sysfs_init_at(struct kernel *k, int dirfd, const char *boot_id_path);
 void kernel_sysfs_free(struct kernel *k);
 
 #endif

@@ -9,26 +9,30 @@
 #include <unistd.h>
 
 struct ksys {
-	char dir[4096];
+	int dirfd;		/* names are opened relative to it */
+	char dir[4096];		/* "DIR/" prefixed to names, or "" */
 	char boot_id[4096];
 	int rw;
 };
 
-static int path_of(struct ksys *ks, const char *name, char *out, size_t n)
+static int open_name(struct ksys *ks, const char *name, int flags)
 {
-	return snprintf(out, n, "%s/%s", ks->dir, name) >= (int)n ? -ENAMETOOLONG : 0;
+	char p[4200];
+
+	if (snprintf(p, sizeof(p), "%s%s", ks->dir, name) >= (int)sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return openat(ks->dirfd, p, flags | O_CLOEXEC);
 }
 
 static int sys_open_rw(struct kernel *k)
 {
 	struct ksys *ks = k->priv;
-	char p[4200];
 
 	if (ks->rw >= 0)
 		return 0;
-	if (path_of(ks, "binary_runtime_measurements_staged", p, sizeof(p)))
-		return -ENAMETOOLONG;
-	ks->rw = open(p, O_RDWR | O_CLOEXEC);
+	ks->rw = open_name(ks, "binary_runtime_measurements_staged", O_RDWR);
 	return ks->rw < 0 ? -errno : 0;
 }
 
@@ -60,12 +64,9 @@ static int read_from(int fd, struct buf *b)
 
 static int read_named(struct ksys *ks, const char *name, struct buf *b)
 {
-	char p[4200];
 	int fd, rc;
 
-	if (path_of(ks, name, p, sizeof(p)))
-		return -ENAMETOOLONG;
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open_name(ks, name, O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	rc = read_from(fd, b);
@@ -130,13 +131,14 @@ static const struct kernel_ops sys_ops = {
 	.instance = sys_instance,
 };
 
-int kernel_sysfs_init(struct kernel *k, const char *dir, const char *boot_id_path)
+static int init(struct kernel *k, int dirfd, const char *dir, const char *boot_id_path)
 {
 	struct ksys *ks = calloc(1, sizeof(*ks));
 
 	if (!ks)
 		return -ENOMEM;
-	if (snprintf(ks->dir, sizeof(ks->dir), "%s", dir) >= (int)sizeof(ks->dir) ||
+	ks->dirfd = dirfd;
+	if (snprintf(ks->dir, sizeof(ks->dir), "%s%s", dir, *dir ? "/" : "") >= (int)sizeof(ks->dir) ||
 	    snprintf(ks->boot_id, sizeof(ks->boot_id), "%s", boot_id_path) >= (int)sizeof(ks->boot_id)) {
 		free(ks);
 		return -ENAMETOOLONG;
@@ -145,6 +147,16 @@ int kernel_sysfs_init(struct kernel *k, const char *dir, const char *boot_id_pat
 	k->ops = &sys_ops;
 	k->priv = ks;
 	return 0;
+}
+
+int kernel_sysfs_init(struct kernel *k, const char *dir, const char *boot_id_path)
+{
+	return init(k, AT_FDCWD, dir, boot_id_path);
+}
+
+int kernel_sysfs_init_at(struct kernel *k, int dirfd, const char *boot_id_path)
+{
+	return init(k, dirfd, "", boot_id_path);
 }
 
 void kernel_sysfs_free(struct kernel *k)

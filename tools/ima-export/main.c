@@ -9,10 +9,12 @@
 #include "ops.h"
 #include "tpm.h"
 #include "util.h"
+#include "view.h"
 
 static void usage(FILE *f)
 {
 	fputs("usage: ima-export [options] export|cat [--ascii]|verify|status|boot-key\n"
+	      "       ima-export [options] mount [--foreground] [--export-every SECONDS] MOUNTPOINT\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
 	      "                    default /sys/kernel/security/ima)\n"
@@ -83,7 +85,7 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	cmd = argv[optind++];
-	while (optind < argc) {
+	while (optind < argc && strcmp(cmd, "mount")) {
 		if (!strcmp(argv[optind], "--ascii") && !strcmp(cmd, "cat")) {
 			c.ascii = 1;
 			optind++;
@@ -93,7 +95,7 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&
-	    strcmp(cmd, "status") && strcmp(cmd, "boot-key")) {
+	    strcmp(cmd, "status") && strcmp(cmd, "boot-key") && strcmp(cmd, "mount")) {
 		msg("unknown command \"%s\"", cmd);
 		usage(stderr);
 		return EX_USAGE;
@@ -121,6 +123,10 @@ int main(int argc, char **argv)
 		printf("%s\n", c.boot_key);
 		return EX_OK;
 	}
+	if (!strcmp(cmd, "mount"))
+		return cmd_mount(&c, securityfs, boot_id, argc - optind, argv + optind);
+	if (securityfs_is_view(securityfs))
+		return EX_USAGE;
 	if (kernel_sysfs_init(&k, securityfs, boot_id)) {
 		msg("out of memory");
 		return EX_KERNEL;

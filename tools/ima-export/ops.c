@@ -393,13 +393,7 @@ static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 	return e ? kernel_err_code(e) : 0;
 }
 
-/* The log = every chunk ++ (staged ++ current minus what the store holds). */
-struct assembled {
-	struct buf S, C;
-	size_t s_skip, c_skip;
-};
-
-static int assemble(struct ctx *c, struct store *s, struct assembled *a)
+int assemble(struct ctx *c, struct store *s, struct assembled *a)
 {
 	char kinst[KERNEL_ID_MAX], err[512];
 	size_t u, fh, held;
@@ -431,13 +425,13 @@ bad:
 	return EX_CORRUPT;
 }
 
-static void assembled_free(struct assembled *a)
+void assembled_free(struct assembled *a)
 {
 	buf_free(&a->S);
 	buf_free(&a->C);
 }
 
-static void print_ascii(FILE *out, const uint8_t *p, size_t len)
+void print_ascii(FILE *out, const uint8_t *p, size_t len)
 {
 	char hex[2 * 4096 + 1], err[256];
 	struct ima_rec r;

@@ -24,6 +24,21 @@ int cmd_cat(struct ctx *c);
 int cmd_verify(struct ctx *c);
 int cmd_status(struct ctx *c);
 
+/*
+ * The log = every chunk ++ (staged ++ current minus what the store holds):
+ * a consistent read of the kernel's lists (waiting out a short EBUSY) and
+ * how many bytes at the head of each the store already holds.  The caller
+ * holds the store open and frees a with assembled_free() in every case.
+ */
+struct assembled {
+	struct buf S, C;
+	size_t s_skip, c_skip;
+};
+int assemble(struct ctx *c, struct store *s, struct assembled *a);
+void assembled_free(struct assembled *a);
+/* Records as ascii_runtime_measurements shows them. */
+void print_ascii(FILE *out, const uint8_t *p, size_t len);
+
 /* Every fault step of export, in the order they are reached. */
 extern const char *const export_fault_steps[];
 

@@ -1,0 +1,209 @@
+# ima-export mount on the real kernel: the FUSE view shows the whole log
+# (store ++ kernel) with stable offsets while records are exported; evmctl
+# validates it against the TPM on every bank, also when the view covers
+# $IMA itself; an incremental reader (by byte offset and by entry number)
+# gets every record once across exports; reads racing exports never fail.
+# Prints the view's read throughput against the raw securityfs file.
+# Every process started here (the view, the exporting loop) is stopped by
+# its pid, on every path (the EXIT trap).
+
+FSTORE=$WORK/fuse-store
+VIEW=$WORK/view
+SFS=/run/securityfs		# a second mount: the real files under a covering view
+IE="ima-export -q --store $FSTORE"
+view_pid= loop_pid=
+
+stop_all() {
+	for p in $loop_pid $view_pid; do kill $p 2>/dev/null && wait $p; done
+	loop_pid= view_pid=
+	# what was exported is deleted from the kernel: later scenarios replay
+	# the archive first
+	cat $FSTORE/*/[0-9]*.bin >>$ARCHIVE 2>/dev/null
+	grep -q " $SFS " /proc/mounts && umount $SFS
+}
+
+# view_start MOUNTPOINT [OPTIONS]: the view in the foreground of a child
+view_start() {
+	mnt=$(readlink -f $1); shift	# $IMA is a symlink to integrity/ima
+	$IE mount --foreground "$@" $mnt 2>>$WORK/view.err &
+	view_pid=$!
+	for i in $(seq 600); do
+		grep -q " $mnt fuse.ima-export " /proc/mounts && return 0
+		kill -0 $view_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "view on $mnt did not come up: $(tail -n 3 $WORK/view.err)"
+	[ -d /proc/$view_pid ] && echo "view $view_pid: $(grep State /proc/$view_pid/status);" \
+		"waiting in: $(cat /proc/$view_pid/task/*/wchan | tr '\0' ' ')"
+	echo "fuse mounts: $(grep fuse /proc/mounts)"
+	return 1
+}
+# view_stop MOUNTPOINT DESCRIPTION: one TAP line; killed by SIGTERM the view
+# unmounts and exits 0.  Not under check: wait needs this shell, the parent.
+view_stop() {
+	kill $view_pid && wait $view_pid
+	rc=$?
+	view_pid=
+	if [ $rc = 0 ] && ! grep -q " $(readlink -f $1) fuse.ima-export " /proc/mounts; then
+		tap ok "$2"
+	else
+		tap "not ok" "$2" "exit status $rc; $(grep " $1 " /proc/mounts); $(tail -n 3 $WORK/view.err)"
+	fi
+}
+
+# export, again when the view holds the store lock for a moment (exit 5)
+export_now() {
+	for i in $(seq 200); do
+		$IE --securityfs $SFS/ima export 2>>$WORK/export.err
+		rc=$?
+		[ $rc = 5 ] || return $rc
+		sleep 0.05
+	done
+	return 5
+}
+
+# same_bytes A B: files A and B are identical
+same_bytes() { cmp -s "$1" "$2"; }
+ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
+# throughput FILE ROUNDS: MB/s of one cat reading FILE ROUNDS times
+throughput() {
+	files=$(for i in $(seq $2); do echo $1; done)
+	t0=$(ms)
+	cat $files >/dev/null
+	t1=$(ms)
+	awk -v b=$(($(wc -c <$1) * $2)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b / 1048576 / (t > 0 ? t : 1) * 1000 }'
+}
+
+start() {
+	need_policy || return
+	trap stop_all EXIT
+	mkdir -p $VIEW $SFS
+	mount -t securityfs securityfs $SFS
+	check "a second securityfs mount shows the same IMA files" same_bytes $SFS/ima/binary_runtime_measurements $BIN
+	[ -s $ARCHIVE ] && tap "not ok" "fuse: runs on a kernel that has lost no record" "the archive is not empty"
+
+	out=$($IE mount $WORK/nowhere 2>&1); rc=$?
+	expect_eq "mount: a missing mount point exits 2" $rc 2
+	out=$($IE --securityfs $WORK mount $VIEW 2>&1); rc=$?
+	expect_eq "mount: no IMA staging files under --securityfs exits 3" $rc 3
+	for i in $(seq 300); do measure "fuse-$i"; done
+	view_start $VIEW || { tap "not ok" "mount: the view comes up"; return; }
+	tap ok "mount: the view comes up ($(grep " $VIEW " /proc/mounts | cut -d' ' -f1,3,4))"
+
+	# nothing exported yet: the view shows exactly the kernel's files
+	check "view: binary_runtime_measurements equals the kernel's (nothing exported)" \
+		same_bytes $VIEW/binary_runtime_measurements $BIN
+	check "view: ascii_runtime_measurements equals the kernel's, byte for byte" \
+		same_bytes $VIEW/ascii_runtime_measurements $ASCII
+	expect_eq "view: runtime_measurements_count equals the kernel's" \
+		"$(cat $VIEW/runtime_measurements_count)" "$(cat $COUNT)"
+	check "view: policy and violations pass through" \
+		sh -c "cmp -s $VIEW/violations $IMA/violations && cmp -s $VIEW/policy $IMA/policy"
+	expect_eq "view: modes as securityfs without write bits, size 0" \
+		"$(stat -c '%a %s' $VIEW/binary_runtime_measurements $VIEW/runtime_measurements_count | tr '\n' ' ')" "440 0 440 0 "
+	out=$(sh -c "echo A >$VIEW/binary_runtime_measurements_staged" 2>&1); rc=$?
+	case $rc:$out in
+	0:*) tap "not ok" "view: writing a list file fails (read-only file system)" "the write succeeded" ;;
+	*Read-only*) tap ok "view: writing a list file fails (read-only file system)" ;;
+	*) tap "not ok" "view: writing a list file fails (read-only file system)" "$out" ;;
+	esac
+
+	# the figure: the same records through the view and from securityfs
+	n=$(cat $COUNT)
+	raw=$(throughput $BIN 200)
+	view=$(throughput $VIEW/binary_runtime_measurements 200)
+	echo "# figure: read throughput, $n records ($(wc -c <$BIN) bytes binary) read 200 times by one cat:"
+	echo "# figure:   raw securityfs binary_runtime_measurements: $raw MB/s"
+	echo "# figure:   FUSE view binary_runtime_measurements:      $view MB/s (ratio view/raw $(awk -v a=$view -v b=$raw 'BEGIN { printf "%.2f", a / b }'))"
+	raw=$(throughput $ASCII 100)
+	view=$(throughput $VIEW/ascii_runtime_measurements 100)
+	echo "# figure:   raw securityfs ascii_runtime_measurements:  $raw MB/s"
+	echo "# figure:   FUSE view ascii_runtime_measurements:       $view MB/s (ratio view/raw $(awk -v a=$view -v b=$raw 'BEGIN { printf "%.2f", a / b }'))"
+
+	# an incremental reader: by byte offset on a kept descriptor, by entry
+	# number on a fresh open; four exports, records measured in between
+	exec 7<$VIEW/binary_runtime_measurements
+	cat <&7 >$WORK/by-offset.bin
+	entries=$(wc -l <$VIEW/ascii_runtime_measurements)
+	cp $VIEW/ascii_runtime_measurements $WORK/by-entry.txt
+	good=0
+	for round in 1 2 3 4; do
+		export_now || { tap "not ok" "fuse: export $round" "exit $rc: $(tail -n 3 $WORK/export.err)"; break; }
+		for i in $(seq 5); do measure "fuse-r$round-$i"; done
+		cat <&7 >>$WORK/by-offset.bin
+		sed -n "$((entries + 1)),\$p" $VIEW/ascii_runtime_measurements >>$WORK/by-entry.txt
+		entries=$(wc -l <$WORK/by-entry.txt)
+		$IE --securityfs $SFS/ima cat >$WORK/cat.bin
+		$IE --securityfs $SFS/ima cat --ascii >$WORK/cat.txt
+		same_bytes $WORK/by-offset.bin $WORK/cat.bin && same_bytes $WORK/by-entry.txt $WORK/cat.txt &&
+			good=$((good + 1))
+	done
+	exec 7<&-
+	expect_eq "reader: resuming by byte offset and by entry number across 4 exports, every record once" $good 4
+	check "view: after the exports, binary and ascii still equal cat" \
+		sh -c "cmp -s $VIEW/binary_runtime_measurements $WORK/cat.bin && cmp -s $VIEW/ascii_runtime_measurements $WORK/cat.txt"
+	expect_eq "view: runtime_measurements_count counts the whole log" \
+		"$(cat $VIEW/runtime_measurements_count)" "$(wc -l <$WORK/cat.txt)"
+	left=$(cat $SFS/ima/runtime_measurements_count)
+	check "the kernel now holds only the last records ($left of $(wc -l <$WORK/cat.txt))" test "$left" -lt 30
+	check "evmctl validates the view's file against PCR 10 on every bank" \
+		replay_ok $VIEW/binary_runtime_measurements
+
+	# reads racing exports: the raw files are EBUSY during an export, the
+	# view's reads never fail and each is a prefix of the next
+	(for i in $(seq 8); do
+		measure "fuse-race-$i"
+		export_now || exit 1
+	done) &
+	loop_pid=$!
+	t0=$(ms)
+	reads=0 fails=0 unordered=0 busy=0
+	cp $VIEW/binary_runtime_measurements $WORK/prev.bin
+	while kill -0 $loop_pid 2>/dev/null; do
+		if timeout 60 cat $VIEW/binary_runtime_measurements >$WORK/now.bin; then
+			is_prefix $WORK/prev.bin $WORK/now.bin || unordered=$((unordered + 1))
+			mv $WORK/now.bin $WORK/prev.bin
+		else
+			fails=$((fails + 1))
+		fi
+		cat $SFS/ima/binary_runtime_measurements >/dev/null 2>&1 || busy=$((busy + 1))
+		reads=$((reads + 1))
+	done
+	wait $loop_pid
+	rc=$?
+	loop_pid=
+	expect_eq "race: 8 exports while the view is read" $rc 0
+	echo "# $reads reads of the view during the exports ($(($(ms) - t0)) ms); the raw file was busy (EBUSY) for $busy of the reads next to them"
+	expect_eq "race: no read of the view failed, each extended the one before ($reads reads)" "$fails $unordered" "0 0"
+	check "race: the view after the exports is the whole log (evmctl, every bank)" \
+		replay_ok $VIEW/binary_runtime_measurements
+	view_stop $VIEW "the view stopped by its pid exits 0 and unmounts"
+
+	# over the securityfs directory itself: unmodified tools, stock paths
+	view_start $IMA --export-every 3600 || { tap "not ok" "over: the view mounts over $IMA"; return; }
+	tap ok "over: the view mounts over $IMA"
+	check "over: evmctl on the stock path validates on every bank" replay_ok $BIN
+	check "over: the stock path shows the whole log (cat of the store and kernel)" \
+		sh -c "$IE --securityfs $SFS/ima cat | cmp -s - $BIN"
+	out=$($IE export 2>&1); rc=$?
+	expect_eq "over: an export through the covered path is refused (exit 2), it needs the kernel's directory" $rc 2
+	measure fuse-over-1
+	before=$(cat $SFS/ima/runtime_measurements_count)
+	kill -USR1 $view_pid
+	for i in $(seq 100); do
+		[ "$(cat $SFS/ima/runtime_measurements_count)" -lt "$before" ] && break
+		sleep 0.1
+	done
+	check "over: SIGUSR1 makes the view export through the directory it covers" \
+		test "$(cat $SFS/ima/runtime_measurements_count)" -lt "$before"
+	measure fuse-over-2
+	check "over: after that export, evmctl still validates the stock path on every bank" replay_ok $BIN
+	check "over: the stock ascii path ends with the last record measured" \
+		sh -c "tail -n 1 $ASCII | grep -q ' $WORK/files/fuse-over-2\$'"
+	view_stop $IMA "over: stopped by its pid, the view exits 0 and unmounts"
+	check "over: the kernel's files are back on the stock path" \
+		sh -c "cmp -s $BIN $SFS/ima/binary_runtime_measurements && test -e $IMA/binary_runtime_measurements_staged"
+	stop_all
+	trap - EXIT
+}

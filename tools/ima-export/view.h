@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mount: the whole log as a read-only FUSE view of the IMA directory. */
+#ifndef IMA_EXPORT_VIEW_H
+#define IMA_EXPORT_VIEW_H
+
+#include "ops.h"
+
+/*
+ * ima-export mount [--foreground] [--export-every SECONDS] MOUNTPOINT
+ * (argv: the words after "mount").  securityfs is the real IMA directory,
+ * opened before mounting, so MOUNTPOINT may be that directory itself.
+ * Without --foreground it returns once the view is mounted, having printed
+ * the pid of the process that serves it.  Returns an EX_* code.
+ */
+int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
+	      int argc, char **argv);
+
+/*
+ * 1, with a message, when dir is a FUSE file system (the view itself): the
+ * other commands and the view need the kernel's directory.
+ */
+int securityfs_is_view(const char *dir);
+
+#endif
