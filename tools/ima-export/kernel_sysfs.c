@@ -12,24 +12,41 @@ struct ksys {
 	char dir[4096];
 	char boot_id[4096];
 	int rw;
+	const char *rw_name;	/* the file rw is open on */
 };
+
+static const char STAGED[] = "binary_runtime_measurements_staged";
+static const char CURRENT[] = "binary_runtime_measurements";
+
 
 static int path_of(struct ksys *ks, const char *name, char *out, size_t n)
 {
 	return snprintf(out, n, "%s/%s", ks->dir, name) >= (int)n ? -ENAMETOOLONG : 0;
 }
 
-static int sys_open_rw(struct kernel *k)
+static int open_writer(struct ksys *ks, const char *name)
 {
-	struct ksys *ks = k->priv;
 	char p[4200];
 
 	if (ks->rw >= 0)
-		return 0;
-	if (path_of(ks, "binary_runtime_measurements_staged", p, sizeof(p)))
+		return ks->rw_name == name ? 0 : -EBUSY;
+	if (path_of(ks, name, p, sizeof(p)))
 		return -ENAMETOOLONG;
 	ks->rw = open(p, O_RDWR | O_CLOEXEC);
-	return ks->rw < 0 ? -errno : 0;
+	if (ks->rw < 0)
+		return -errno;
+	ks->rw_name = name;
+	return 0;
+}
+
+static int sys_open_rw(struct kernel *k)
+{
+	return open_writer(k->priv, STAGED);
+}
+
+static int sys_open_rw_current(struct kernel *k)
+{
+	return open_writer(k->priv, CURRENT);
 }
 
 static int sys_request(struct kernel *k, const char *req)
@@ -77,14 +94,18 @@ static int sys_read_staged(struct kernel *k, struct buf *b)
 {
 	struct ksys *ks = k->priv;
 
-	if (ks->rw >= 0)
+	if (ks->rw >= 0 && ks->rw_name == STAGED)
 		return read_from(ks->rw, b);
-	return read_named(ks, "binary_runtime_measurements_staged", b);
+	return read_named(ks, STAGED, b);
 }
 
 static int sys_read_current(struct kernel *k, struct buf *b)
 {
-	return read_named(k->priv, "binary_runtime_measurements", b);
+	struct ksys *ks = k->priv;
+
+	if (ks->rw >= 0 && ks->rw_name == CURRENT)
+		return read_from(ks->rw, b);
+	return read_named(ks, CURRENT, b);
 }
 
 static void sys_close_rw(struct kernel *k)
@@ -127,6 +148,7 @@ static const struct kernel_ops sys_ops = {
 	.read_staged = sys_read_staged,
 	.read_current = sys_read_current,
 	.close_rw = sys_close_rw,
+	.open_rw_current = sys_open_rw_current,
 	.instance = sys_instance,
 };
 

@@ -12,7 +12,9 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ima-export [options] export|cat [--ascii]|verify|status|boot-key\n"
+	fputs("usage: ima-export [options] COMMAND\n"
+	      "  export [--quote FILE | --quote-tpm]\n"
+	      "  cat [--ascii] | verify | status | boot-key\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
 	      "                    default /sys/kernel/security/ima)\n"
@@ -84,12 +86,21 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	while (optind < argc) {
-		if (!strcmp(argv[optind], "--ascii") && !strcmp(cmd, "cat")) {
+		const char *a = argv[optind++];
+
+		if (!strcmp(a, "--ascii") && !strcmp(cmd, "cat"))
 			c.ascii = 1;
-			optind++;
-			continue;
+		else if (!strcmp(a, "--quote-tpm") && !strcmp(cmd, "export"))
+			c.quote_tpm = 1;
+		else if (!strcmp(a, "--quote") && !strcmp(cmd, "export") && optind < argc)
+			c.quote = argv[optind++];
+		else {
+			msg("unexpected argument \"%s\"", a);
+			return EX_USAGE;
 		}
-		msg("unexpected argument \"%s\"", argv[optind]);
+	}
+	if (c.quote_tpm && c.quote) {
+		msg("export: --quote and --quote-tpm exclude each other");
 		return EX_USAGE;
 	}
 	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&

@@ -136,6 +136,8 @@ int journal_line_chunk(const struct chunk *c, struct buf *out)
 		snprintf(key, sizeof(key), "pad-%s", banks[b].name);
 		rc |= bhex(out, key, c->pcr.pad[b], banks[b].size);
 	}
+	if (c->cut_n)
+		rc |= bprintf(out, " cut=N");
 	return rc ? -ENOMEM : end_line(out, start);
 }
 
@@ -232,6 +234,10 @@ static int parse_chunk_line(char *line, struct chunk *c)
 			bit = parse_hex_field(v, c->first, IMA_DIGEST_SIZE) ? -1 : 4;
 		} else if (!strcmp(k, "last")) {
 			bit = parse_hex_field(v, c->last, IMA_DIGEST_SIZE) ? -1 : 5;
+		} else if (!strcmp(k, "cut")) {
+			/* optional: absent on chunks that were staged */
+			bit = strcmp(v, "N") || c->cut_n ? -1 : 14;
+			c->cut_n = 1;
 		} else if (!strcmp(k, "file-sha256")) {
 			bit = parse_hex_field(v, c->file_sha256, 32) ? -1 : 6;
 		} else {
@@ -246,7 +252,7 @@ static int parse_chunk_line(char *line, struct chunk *c)
 			return -1;
 		seen |= 1u << bit;
 	}
-	if (seen != (1u << 14) - 1)
+	if ((seen & ((1u << 14) - 1)) != (1u << 14) - 1)
 		return -1;
 	memcpy(c->pcr.pad[BANK_SHA1], c->pcr.full[BANK_SHA1], banks[BANK_SHA1].size);
 	return 0;

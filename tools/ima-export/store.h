@@ -16,7 +16,8 @@
  *   boot BOOT
  *   chunk SEQ STATE kernel=ID time=T records=N bytes=B first=HEX last=HEX
  *         file-sha256=HEX pcr-sha1=HEX pcr-sha256=HEX pcr-sha384=HEX
- *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX sum=S
+ *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX [cut=N]
+ *         sum=S
  *   state SEQ STATE sum=S
  *
  * (a chunk line is one line).  A chunk line is appended, and fsynced, once
@@ -28,7 +29,8 @@
  * ESTALE: the records go on to the next kernel), kept (D said ENOSPC:
  * nothing is carried, the chunk is the only copy), done (the kernel no
  * longer holds them).  pcr-* is PCR 10 per bank after the chunk, pad-* the
- * same with SHA-1 digests padded (see replay.h).
+ * same with SHA-1 digests padded (see replay.h).  cut=N marks a chunk that
+ * leaves the kernel by an N request on the current list instead of A and D.
  */
 #ifndef IMA_EXPORT_STORE_H
 #define IMA_EXPORT_STORE_H
@@ -55,6 +57,7 @@ struct chunk {
 	uint8_t first[IMA_DIGEST_SIZE], last[IMA_DIGEST_SIZE];
 	uint8_t file_sha256[32];
 	struct pcr_state pcr;		/* running PCR 10 after this chunk */
+	int cut_n;			/* deleted with N, not staged (cut=N) */
 };
 
 struct journal {

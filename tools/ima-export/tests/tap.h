@@ -25,5 +25,6 @@ void test_parse(void);
 void test_replay(void);
 void test_store(void);
 void test_export(void);
+void test_quote(void);
 
 #endif

@@ -13,6 +13,7 @@ int main(void)
 	test_replay();
 	test_store();
 	test_export();
+	test_quote();
 	printf("1..%d\n", tap_n);
 	if (tap_failed)
 		printf("# %d of %d failed\n", tap_failed, tap_n);
