@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ima-export [options] COMMAND\n"
-	      "  export [--quote FILE | --quote-tpm]\n"
+	      "  export [--final | --quote FILE | --quote-tpm]\n"
 	      "  cat [--ascii] | verify | status | boot-key\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
@@ -90,6 +90,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--ascii") && !strcmp(cmd, "cat"))
 			c.ascii = 1;
+		else if (!strcmp(a, "--final") && !strcmp(cmd, "export"))
+			c.final = 1;
 		else if (!strcmp(a, "--quote-tpm") && !strcmp(cmd, "export"))
 			c.quote_tpm = 1;
 		else if (!strcmp(a, "--quote") && !strcmp(cmd, "export") && optind < argc)
@@ -99,8 +101,8 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (c.quote_tpm && c.quote) {
-		msg("export: --quote and --quote-tpm exclude each other");
+	if (c.final + c.quote_tpm + !!c.quote > 1) {
+		msg("export: --final, --quote and --quote-tpm exclude each other");
 		return EX_USAGE;
 	}
 	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&

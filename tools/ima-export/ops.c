@@ -210,6 +210,8 @@ static int add_chunk(struct store *s, const char *kinst, const uint8_t *p,
 struct txn {
 	int adopted;		/* a staged list was already there (resume) */
 	int deleted;		/* D (or N) succeeded */
+	int empty;		/* nothing to stage: A said ENOENT */
+	unsigned long records;	/* records in the chunk it stored */
 };
 
 /*
@@ -279,6 +281,7 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		}
 		if (e == -ENOENT) {
 			info("the measurement list is empty: nothing to export");
+			t->empty = 1;
 			goto out;
 		}
 		if (e) {
@@ -341,10 +344,11 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		ret = EX_STORE;
 		goto out;
 	}
-	if (seq)
-		info("stored chunk %u: %lu records, %llu bytes", seq, s->j.c[s->j.n - 1].records,
+	if (seq) {
+		t->records = s->j.c[s->j.n - 1].records;
+		info("stored chunk %u: %lu records, %llu bytes", seq, t->records,
 		     (unsigned long long)s->j.c[s->j.n - 1].bytes);
-	else
+	} else
 		info("the staged list was already stored: deleted it from the kernel");
 	goto out;
 nomem:
@@ -597,11 +601,15 @@ static int load_quote(const char *path, struct tpm_pcrs *q)
 	return e ? EX_USAGE : EX_OK;
 }
 
+/* rounds of --final, and a round small enough to stop after */
+#define FINAL_ROUNDS 10
+#define FINAL_FEW 16
+
 int cmd_export(struct ctx *c)
 {
 	struct kernel *k = c->k;
 	char kinst[KERNEL_ID_MAX];
-	int rc, e;
+	int rc, e, round = 0;
 	struct tpm_pcrs q;
 	struct store s;
 	struct txn t;
@@ -637,6 +645,16 @@ int cmd_export(struct ctx *c)
 	/* a resumed list is done: now the export that was asked for */
 	if (rc == EX_OK && t.adopted && t.deleted)
 		rc = transaction(c, &s, kinst, 1, &t);
+	/*
+	 * --final: again while records keep coming, so that what is left
+	 * for a kexec to carry is what arrives during one short round.
+	 */
+	while (c->final && rc == EX_OK && t.deleted && !t.empty && t.records > FINAL_FEW &&
+	       ++round < FINAL_ROUNDS)
+		rc = transaction(c, &s, kinst, 1, &t);
+	if (c->final && rc == EX_OK && t.deleted && !t.empty)
+		info("final: the last round stored %lu records; what was measured after its A stays in the kernel",
+		     t.records);
 	k->ops->close_rw(k);
 out:
 	store_close(&s);

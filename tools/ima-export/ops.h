@@ -18,6 +18,7 @@ struct ctx {
 	int ascii;			/* cat: text like ascii_runtime_measurements */
 	const char *quote;		/* export: N up to this quote's PCR 10 file */
 	int quote_tpm;			/* export: N up to PCR 10 read from the TPM now */
+	int final;			/* export: rounds until the list is small */
 };
 
 /* Each returns an EX_* exit code (util.h) and prints its own messages. */

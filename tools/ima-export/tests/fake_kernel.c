@@ -120,6 +120,8 @@ static int f_request(struct kernel *k, const char *req)
 		st->staged_len = st->cur_len;
 		st->cur_len = 0;
 		st->nA++;
+		if (st->on_A)
+			st->on_A(st, st->on_A_arg);
 		if (st->suspend_on_A) {
 			st->suspended = 1;
 			st->capture_result = st->suspend_on_A;

@@ -27,6 +27,9 @@ struct fake_state {
 	int flush_htable;		/* booted with ima_flush_htable: N is EINVAL */
 	char instance[40];
 	unsigned long nA, nD, nN;	/* successful requests */
+	/* called after every A: the system goes on measuring meanwhile */
+	void (*on_A)(struct fake_state *st, void *arg);
+	void *on_A_arg;
 	uint8_t cur[FAKE_CAP], staged[FAKE_CAP];
 };
 

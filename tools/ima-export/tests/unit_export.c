@@ -617,6 +617,92 @@ static void test_boot_key(void)
 		diag("swtpm cleanup");
 }
 
+/* what the system measures while --final runs: grow[i] records after A i */
+struct final_growth {
+	struct world *w;
+	unsigned int grow[12], n, suspend_at;
+};
+
+static void final_on_A(struct fake_state *st, void *arg)
+{
+	struct final_growth *g = arg;
+	unsigned int i = g->n++;
+
+	if (i < 12 && g->grow[i])
+		w_measure(g->w, g->grow[i]);
+	if (g->suspend_at && g->n == g->suspend_at)
+		st->suspend_on_A = -ESTALE;
+}
+
+static int w_final(struct world *w, struct final_growth *g)
+{
+	int rc;
+
+	g->w = w;
+	w->st->on_A = final_on_A;
+	w->st->on_A_arg = g;
+	w->c.final = 1;
+	rc = cmd_export(&w->c);
+	w->c.final = 0;
+	w->st->on_A = NULL;
+	return rc;
+}
+
+/* --final: export again while records keep coming */
+static void test_final(void)
+{
+	struct world w;
+	char why[512] = "";
+	int rc;
+
+	w_init(&w);
+	w_measure(&w, 30);
+	{
+		struct final_growth g = { .grow = { 30, 20, 10, 3 } };
+
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && w.st->nA == 4 && w.st->nD == 4 && w.st->staged_len == 0 &&
+		   w.st->cur_len > 0 && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+		   "final: rounds while each stores more than a few records (31, 30, 20, then 10): 4 rounds, the 3 records measured during the last stay %s",
+		   why);
+	}
+	{
+		struct final_growth g = { .grow = { 0 } };
+
+		w_measure(&w, 25);
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && w.st->cur_len == 0 && w.st->nA == 5 && w_consistent(&w, why, sizeof(why)),
+		   "final: nothing measured meanwhile: one round, the next A finds the list empty %s", why);
+	}
+	{
+		struct final_growth g = { .grow = { 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50 } };
+		unsigned long nA = w.st->nA;
+
+		w_measure(&w, 50);
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && w.st->nA - nA == 10 && w.st->cur_len > 0 && w_consistent(&w, why, sizeof(why)),
+		   "final: a system that measures faster than it exports: it stops after 10 rounds, exit 0 %s", why);
+	}
+	{
+		struct final_growth g = { .grow = { 40, 40, 40 }, .suspend_at = 2 };
+
+		w_export(&w);
+		w_measure(&w, 40);
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && nchunks(&w, CH_CARRIED) == 1 && w_consistent(&w, why, sizeof(why)),
+		   "final: a kexec capture during the second round (ESTALE): stops, the chunk is carried %s", why);
+		w_kexec(&w, 1);
+		ok(w_consistent(&w, why, sizeof(why)) && w_export(&w) == EX_OK &&
+		   w_consistent(&w, why, sizeof(why)) && all_done(&w),
+		   "final: after that kexec the log is whole and the next export stores only the new records %s", why);
+	}
+	w.st->suspended = 1;
+	w_measure(&w, 2);
+	ok(w_final(&w, &(struct final_growth){ .n = 0 }) == EX_SUSPENDED,
+	   "final: measurement already suspended for kexec (EACCES): exit %d", EX_SUSPENDED);
+	w_free(&w);
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -625,6 +711,7 @@ void test_export(void)
 	test_write_error();
 	test_full_disk();
 	test_kexec();
+	test_final();
 	test_faults();
 	test_cli();
 	test_boot_key();

@@ -332,13 +332,13 @@ static void test_quote_cli(void)
 	char cmd[512];
 	int rc1, rc2;
 
-	snprintf(cmd, sizeof(cmd), "%s/../ima-export --boot-key r1-cli export --quote x --quote-tpm 2>/dev/null",
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --boot-key r1-cli export --final --quote-tpm 2>/dev/null",
 		 TESTS_DIR);
 	rc1 = system(cmd);
 	snprintf(cmd, sizeof(cmd), "%s/../ima-export --boot-key r1-cli export --quote 2>/dev/null", TESTS_DIR);
 	rc2 = system(cmd);
 	ok(WIFEXITED(rc1) && WEXITSTATUS(rc1) == EX_USAGE && WIFEXITED(rc2) && WEXITSTATUS(rc2) == EX_USAGE,
-	   "cli: export --quote with --quote-tpm, and --quote without its file, exit %d", EX_USAGE);
+	   "cli: export --final with --quote-tpm, and --quote without its file, exit %d", EX_USAGE);
 }
 
 void test_quote(void)
