@@ -703,6 +703,48 @@ static void test_final(void)
 	w_free(&w);
 }
 
+/*
+ * The systemd units pass systemd-analyze verify (with the built program in
+ * place of /usr/bin/ima-export and the man page on MANPATH, which verify
+ * checks too), and a broken copy does not: the check can fail.
+ */
+static void test_units(void)
+{
+	char dir[128], cmd[2048];
+	int rc, rc_bad;
+
+	if (system("command -v systemd-analyze >/dev/null 2>&1")) {
+		ok(1, "# SKIP systemd-analyze not installed (Debian package systemd)");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/ima-export-units.XXXXXX", scratch());
+	if (!mkdtemp(dir)) {
+		ok(0, "units: mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && mkdir -p man/man8 && cp %s/../ima-export.8 man/man8/ && "
+		 "for u in %s/../systemd/*; do sed 's#/usr/bin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export.service ./ima-export.timer ./ima-export-final.service >verify.out 2>&1 && "
+		 "test ! -s verify.out || { sed 's/^/# /' verify.out; exit 1; }",
+		 dir, TESTS_DIR, TESTS_DIR, TESTS_DIR);
+	rc = system(cmd);
+	ok(rc == 0, "units: ima-export.service, ima-export.timer and ima-export-final.service pass systemd-analyze verify, no message");
+	/* a bad value is only a warning: a message fails the check too */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && sed -i 's/^Type=oneshot/Type=oneshoot/' ima-export-final.service && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export-final.service 2>&1 | grep -q oneshoot", dir);
+	rc_bad = !system(cmd);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && sed -i 's/^Type=oneshoot/Type=oneshot/; s#^ExecStop=.*#ExecStop=/nonexistent/ima-export#' ima-export-final.service && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export-final.service >/dev/null 2>&1", dir);
+	ok(rc_bad != 0 && system(cmd) != 0,
+	   "units: systemd-analyze verify warns about a bad Type= and fails on a missing program (the check can fail)");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		diag("cannot remove %s", dir);
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -714,5 +756,6 @@ void test_export(void)
 	test_final();
 	test_faults();
 	test_cli();
+	test_units();
 	test_boot_key();
 }
