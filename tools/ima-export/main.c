@@ -14,7 +14,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: ima-export [options] COMMAND\n"
 	      "  export [--final | --quote FILE | --quote-tpm]\n"
-	      "  cat [--ascii] | verify | status | boot-key\n"
+	      "  cat [--ascii] | verify | status | boot-key | boots | remove-boot KEY\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
 	      "                    default /sys/kernel/security/ima)\n"
@@ -96,6 +96,8 @@ int main(int argc, char **argv)
 			c.quote_tpm = 1;
 		else if (!strcmp(a, "--quote") && !strcmp(cmd, "export") && optind < argc)
 			c.quote = argv[optind++];
+		else if (!strcmp(cmd, "remove-boot") && !c.remove_key)
+			c.remove_key = a;
 		else {
 			msg("unexpected argument \"%s\"", a);
 			return EX_USAGE;
@@ -106,9 +108,14 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&
-	    strcmp(cmd, "status") && strcmp(cmd, "boot-key")) {
+	    strcmp(cmd, "status") && strcmp(cmd, "boot-key") && strcmp(cmd, "boots") &&
+	    strcmp(cmd, "remove-boot")) {
 		msg("unknown command \"%s\"", cmd);
 		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(cmd, "remove-boot") && !c.remove_key) {
+		msg("remove-boot needs the key of the boot to remove (see boots)");
 		return EX_USAGE;
 	}
 	if (c.ascii && strcmp(cmd, "cat")) {
@@ -134,6 +141,10 @@ int main(int argc, char **argv)
 		printf("%s\n", c.boot_key);
 		return EX_OK;
 	}
+	if (!strcmp(cmd, "boots"))
+		return cmd_boots(&c);
+	if (!strcmp(cmd, "remove-boot"))
+		return cmd_remove_boot(&c);
 	if (kernel_sysfs_init(&k, securityfs, boot_id)) {
 		msg("out of memory");
 		return EX_KERNEL;

@@ -2,6 +2,7 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
@@ -1051,6 +1052,88 @@ int cmd_status(struct ctx *c)
 		fprintf(c->out, "kernel: lists not readable\n");
 	}
 	assembled_free(&a);
+	store_close(&s);
+	return rc;
+}
+
+struct boots_out {
+	FILE *out;
+	const char *current;
+	int n;
+};
+
+static void print_boot(const char *key, const struct journal *j, const char *why, void *arg)
+{
+	struct boots_out *o = arg;
+	unsigned long long recs = 0, bytes = 0;
+	long long last = 0;
+
+	o->n++;
+	if (!j) {
+		fprintf(o->out, "%s unreadable (%s)%s\n", key, why,
+			strcmp(key, o->current) ? "" : " current");
+		return;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		recs += j->c[i].records;
+		bytes += j->c[i].bytes;
+		if (j->c[i].time > last)
+			last = j->c[i].time;
+	}
+	fprintf(o->out, "%s chunks=%zu records=%llu bytes=%llu last=%lld%s\n", key, j->n, recs,
+		bytes, last, strcmp(key, o->current) ? "" : " current");
+}
+
+int cmd_boots(struct ctx *c)
+{
+	struct boots_out o = { c->out, c->boot_key, 0 };
+	struct store s;
+	int rc, e;
+
+	rc = open_store(c, &s, 0);
+	if (rc)
+		return rc;
+	e = store_each_boot(&s, print_boot, &o);
+	if (e) {
+		msg("store %s: %s", c->store_root, strerror(-e));
+		rc = EX_STORE;
+	}
+	store_close(&s);
+	return rc;
+}
+
+int cmd_remove_boot(struct ctx *c)
+{
+	const char *key = c->remove_key;
+	char path[4200];
+	struct store s;
+	struct stat sb;
+	int rc, e;
+
+	if (!boot_key_valid(key)) {
+		msg("invalid boot key \"%s\"", key);
+		return EX_USAGE;
+	}
+	if (!strcmp(key, c->boot_key)) {
+		msg("%s is the current boot: its chunks are the head of the log; not removed", key);
+		return EX_USAGE;
+	}
+	/* look first (without the lock), so that a bad key creates nothing */
+	snprintf(path, sizeof(path), "%s/%s/journal", c->store_root, key);
+	if (stat(path, &sb)) {
+		msg("no boot %s in the store %s", key, c->store_root);
+		return EX_USAGE;
+	}
+	rc = open_store(c, &s, 1);
+	if (rc)
+		return rc;
+	e = store_remove_boot(&s, key);
+	if (e) {
+		msg("cannot remove boot %s: %s", key, strerror(-e));
+		rc = EX_STORE;
+	} else {
+		info("removed boot %s", key);
+	}
 	store_close(&s);
 	return rc;
 }

@@ -19,6 +19,7 @@ struct ctx {
 	const char *quote;		/* export: N up to this quote's PCR 10 file */
 	int quote_tpm;			/* export: N up to PCR 10 read from the TPM now */
 	int final;			/* export: rounds until the list is small */
+	const char *remove_key;		/* remove-boot: the boot to remove */
 };
 
 /* Each returns an EX_* exit code (util.h) and prints its own messages. */
@@ -26,6 +27,8 @@ int cmd_export(struct ctx *c);
 int cmd_cat(struct ctx *c);
 int cmd_verify(struct ctx *c);
 int cmd_status(struct ctx *c);
+int cmd_boots(struct ctx *c);
+int cmd_remove_boot(struct ctx *c);
 
 /* Every fault step of export, in the order they are reached. */
 extern const char *const export_fault_steps[];

@@ -110,6 +110,21 @@ int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,
  */
 int store_read_chunk(struct store *s, const struct chunk *c, struct buf *b,
 		     char *err, size_t errlen);
+/*
+ * Every boot directory under the store root, in name order: fn gets its
+ * key and journal, or a NULL journal and why it could not be read.  Dot
+ * names (temporary, being removed) are not boots.  0 or -errno.
+ */
+int store_each_boot(struct store *s,
+		    void (*fn)(const char *key, const struct journal *j,
+			       const char *why, void *arg), void *arg);
+/*
+ * Remove boot directory key (not s's own boot) with every file in it:
+ * renamed to .removing-KEY first, so that a crash leaves no half boot;
+ * leftovers of an earlier crash are removed too.  0 or -errno.
+ */
+int store_remove_boot(struct store *s, const char *key);
+
 /* Running PCR state after the last chunk (zero when none). */
 void journal_tail_state(const struct journal *j, struct pcr_state *st);
 unsigned int journal_next_seq(const struct journal *j);

@@ -703,6 +703,93 @@ static void test_final(void)
 	w_free(&w);
 }
 
+/* out has a line that starts with head, and ends with " current" or not */
+static int line_has(const char *out, const char *head, int current)
+{
+	const char *l = strstr(out, head), *nl;
+
+	if (!l || (l != out && l[-1] != '\n'))
+		return 0;
+	nl = strchr(l, '\n');
+	if (!nl)
+		return 0;
+	return (nl - l >= 8 && !strncmp(nl - 8, " current", 8)) == current;
+}
+
+/* boots lists the boots of the store, remove-boot removes an old one */
+static void test_boots(void)
+{
+	struct world w;
+	struct buf out;
+	char why[512] = "", path[512], other[64];
+	struct stat sb;
+	int rc;
+
+	buf_init(&out);
+	w_init(&w);
+	w_measure(&w, 4);
+	w_export(&w);
+	snprintf(other, sizeof(other), "%s", w.c.boot_key);
+	/* a real reboot: the TPM was reset, a new kernel with a new list */
+	w.c.boot_key = "r2-0000000000000000";
+	fake_kexec(w.st, "kernel-2", 0);
+	buf_reset(&w.truth);
+	w_boot_aggregate(&w);
+	w_measure(&w, 2);
+	w_export(&w);
+	w_measure(&w, 1);
+	rc = capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && line_has((char *)out.p, "r1-0000000000000000 chunks=1 records=5 bytes=", 0) &&
+	   line_has((char *)out.p, "r2-0000000000000000 chunks=1 records=3 bytes=", 1),
+	   "boots: both boots with chunks and records, the second one current");
+	w.c.remove_key = w.c.boot_key;
+	rc = cmd_remove_boot(&w.c);
+	snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
+	ok(rc == EX_USAGE && stat(path, &sb) == 0, "remove-boot: the current boot is refused (exit %d) and kept", EX_USAGE);
+	w.c.remove_key = "r7-nosuchboot";
+	ok(cmd_remove_boot(&w.c) == EX_USAGE, "remove-boot: a boot that is not in the store: exit %d", EX_USAGE);
+	w.c.remove_key = "../r1";
+	ok(cmd_remove_boot(&w.c) == EX_USAGE, "remove-boot: a key that is not a boot name (../r1): exit %d", EX_USAGE);
+	/* leftovers of a removal a crash interrupted */
+	snprintf(path, sizeof(path), "mkdir %s/.removing-r0-old && touch %s/.removing-r0-old/00000001.bin",
+		 w.store, w.store);
+	if (system(path))
+		diag("mkdir");
+	{
+		struct store s;
+		char err[256];
+
+		store_open(&s, w.store, w.c.boot_key, NULL, 1, err, sizeof(err));
+		w.c.remove_key = other;
+		rc = cmd_remove_boot(&w.c);
+		store_close(&s);
+		ok(rc == EX_BUSY, "remove-boot: while an export holds the store: exit %d", EX_BUSY);
+	}
+	rc = cmd_remove_boot(&w.c);
+	snprintf(path, sizeof(path), "%s/%s", w.store, other);
+	ok(rc == EX_OK && stat(path, &sb) != 0, "remove-boot: an old boot is removed with its chunks");
+	snprintf(path, sizeof(path), "%s/.removing-r0-old", w.store);
+	ok(stat(path, &sb) != 0, "remove-boot: the leftovers of an interrupted removal go too");
+	rc = capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && !strstr((char *)out.p, "r1-") && !strstr((char *)out.p, "removing") &&
+	   strstr((char *)out.p, "r2-0000000000000000 chunks=1"),
+	   "boots: only the current boot is left");
+	ok(w_consistent(&w, why, sizeof(why)), "remove-boot: the current boot's log is untouched %s", why);
+	w.c.remove_key = NULL;
+	w_free(&w);
+
+	/* no store at all: boots prints nothing, remove-boot creates nothing */
+	w_init(&w);
+	rc = capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && ((char *)out.p)[0] == '\0', "boots: no store yet: nothing listed, exit 0");
+	w.c.remove_key = "r9-x";
+	rc = cmd_remove_boot(&w.c);
+	ok(rc == EX_USAGE && stat(w.store, &sb) != 0, "remove-boot: with no store, exit %d and no store created", EX_USAGE);
+	w.c.remove_key = NULL;
+	w_free(&w);
+	buf_free(&out);
+}
+
 /*
  * The systemd units pass systemd-analyze verify (with the built program in
  * place of /usr/bin/ima-export and the man page on MANPATH, which verify
@@ -756,6 +843,7 @@ void test_export(void)
 	test_final();
 	test_faults();
 	test_cli();
+	test_boots();
 	test_units();
 	test_boot_key();
 }
