@@ -337,10 +337,7 @@ static void test_kexec(void)
 		w_measure(&w, 4);
 		w.st->suspend_on_A = -ESTALE;
 		w_export_fault(&w, export_fault_steps[i]);
-		w_kexec(&w, 1);
-		w_measure(&w, 2);
-		if (!w_consistent(&w, why, sizeof(why)) || w_export(&w) != EX_OK ||
-		    !w_consistent(&w, why, sizeof(why)) || !all_done(&w)) {
+		if (!w_kexec_export_ok(&w, 2, why, sizeof(why))) {
 			bad++;
 			diag("ESTALE, killed at %s: %s", export_fault_steps[i], why);
 		}
@@ -576,15 +573,8 @@ static void test_boot_key(void)
 	char dir[128], cmd[2048], k1[128], k2[128], k3[128], k4[128], tcti[128];
 	int port = 20000 + (int)(getpid() % 20000), rc;
 
-	if (system("{ command -v swtpm && command -v swtpm_ioctl && command -v tpm2_startup; } >/dev/null 2>&1") != 0) {
-		ok(1, "# SKIP swtpm, swtpm_ioctl or tpm2_startup not installed");
+	if (scratch_with("swtpm swtpm_ioctl tpm2_startup", "swtpm", dir, sizeof(dir)))
 		return;
-	}
-	snprintf(dir, sizeof(dir), "%s/ima-export-swtpm.XXXXXX", scratch());
-	if (!mkdtemp(dir)) {
-		ok(0, "boot key: mkdtemp");
-		return;
-	}
 	snprintf(cmd, sizeof(cmd),
 		 "swtpm socket --tpm2 --tpmstate dir=%s --server type=tcp,port=%d,bindaddr=127.0.0.1 "
 		 "--ctrl type=tcp,port=%d,bindaddr=127.0.0.1 --flags not-need-init,startup-clear "
@@ -800,15 +790,8 @@ static void test_units(void)
 	char dir[128], cmd[2048];
 	int rc, rc_bad;
 
-	if (system("command -v systemd-analyze >/dev/null 2>&1")) {
-		ok(1, "# SKIP systemd-analyze not installed (Debian package systemd)");
+	if (scratch_with("systemd-analyze", "units", dir, sizeof(dir)))
 		return;
-	}
-	snprintf(dir, sizeof(dir), "%s/ima-export-units.XXXXXX", scratch());
-	if (!mkdtemp(dir)) {
-		ok(0, "units: mkdtemp");
-		return;
-	}
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && mkdir -p man/man8 && cp %s/../ima-export.8 man/man8/ && "
 		 "for u in %s/../systemd/*; do sed 's#/usr/bin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "

@@ -216,20 +216,7 @@ bad:
 	return 0;
 }
 
-int all_done(struct world *w)
-{
-	struct store s;
-	char err[256];
-	int ok = 1;
-
-	if (store_open(&s, w->store, w->c.boot_key, NULL, 0, err, sizeof(err)))
-		return 0;
-	for (size_t i = 0; i < s.j.n; i++)
-		ok &= s.j.c[i].state == CH_DONE;
-	store_close(&s);
-	return ok;
-}
-
+/* chunks in state (all when state < 0); (size_t)-1 when the store fails */
 size_t nchunks(struct world *w, int state)
 {
 	struct store s;
@@ -237,11 +224,43 @@ size_t nchunks(struct world *w, int state)
 	size_t n = 0;
 
 	if (store_open(&s, w->store, w->c.boot_key, NULL, 0, err, sizeof(err)))
-		return 0;
+		return (size_t)-1;
 	for (size_t i = 0; i < s.j.n; i++)
 		n += state < 0 || s.j.c[i].state == state;
 	store_close(&s);
 	return n;
+}
+
+int all_done(struct world *w)
+{
+	size_t n = nchunks(w, -1);
+
+	return n != (size_t)-1 && nchunks(w, CH_DONE) == n;
+}
+
+int w_kexec_export_ok(struct world *w, unsigned int measured, char *why, size_t n)
+{
+	w_kexec(w, 1);
+	w_measure(w, measured);
+	return w_consistent(w, why, n) && w_export(w) == EX_OK && w_consistent(w, why, n) &&
+	       all_done(w);
+}
+
+int scratch_with(const char *tools, const char *name, char *dir, size_t n)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "for t in %s; do command -v $t || exit 1; done >/dev/null 2>&1", tools);
+	if (system(cmd)) {
+		ok(1, "# SKIP %s: needs %s", name, tools);
+		return -1;
+	}
+	snprintf(dir, n, "%s/ima-export-%s.XXXXXX", scratch(), name);
+	if (!mkdtemp(dir)) {
+		ok(0, "%s: mkdtemp", name);
+		return -1;
+	}
+	return 0;
 }
 
 /* cat piped to evmctl validates against the fake TPM's PCR 10 */

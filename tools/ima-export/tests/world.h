@@ -36,5 +36,11 @@ int w_consistent(struct world *w, char *why, size_t n);
 int all_done(struct world *w);
 size_t nchunks(struct world *w, int state);
 int evmctl_cat(struct world *w);
+/* kexec carrying the lists, measure, then the log is whole before and
+ * after an export that leaves every chunk done */
+int w_kexec_export_ok(struct world *w, unsigned int measured, char *why, size_t n);
+/* a scratch directory ima-export-NAME.* in dir when every one of the
+ * commands in tools is installed: 0; else a SKIP (or failed) TAP line, -1 */
+int scratch_with(const char *tools, const char *name, char *dir, size_t n);
 
 #endif
