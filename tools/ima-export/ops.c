@@ -617,20 +617,25 @@ int cmd_export(struct ctx *c)
 
 	if (c->quote && (rc = load_quote(c->quote, &q)))
 		return rc;
-	rc = open_store(c, &s, 1);
-	if (rc)
-		return rc;
-	e = k->ops->instance(k, kinst, sizeof(kinst));
-	if (e) {
-		msg("cannot read the kernel instance id: %s", strerror(-e));
-		rc = EX_KERNEL;
-		goto out;
-	}
+	/*
+	 * The kernel's single writer first: it keeps exporters apart also
+	 * where the store cannot be locked (no flock in the kernel).
+	 */
 	e = k->ops->open_rw(k);
 	if (e) {
 		msg("cannot open the staged list for writing: %s%s", strerror(-e),
 		    kernel_err_hint(e));
-		rc = kernel_err_code(e);
+		return kernel_err_code(e);
+	}
+	rc = open_store(c, &s, 1);
+	if (rc) {
+		k->ops->close_rw(k);
+		return rc;
+	}
+	e = k->ops->instance(k, kinst, sizeof(kinst));
+	if (e) {
+		msg("cannot read the kernel instance id: %s", strerror(-e));
+		rc = EX_KERNEL;
 		goto out;
 	}
 	fault_point("open");
@@ -656,8 +661,8 @@ int cmd_export(struct ctx *c)
 	if (c->final && rc == EX_OK && t.deleted && !t.empty)
 		info("final: the last round stored %lu records; what was measured after its A stays in the kernel",
 		     t.records);
-	k->ops->close_rw(k);
 out:
+	k->ops->close_rw(k);
 	store_close(&s);
 	return rc;
 }

@@ -4,6 +4,7 @@
  *
  *   ROOT/ima-export-store       marker "ima-export store 1"
  *   ROOT/lock                   flock: exclusive for export, shared to read
+ *                               (skipped where the kernel has no flock)
  *   ROOT/BOOT/boot-info         how the boot key was derived (text)
  *   ROOT/BOOT/journal           the chunks, in log order (text, below)
  *   ROOT/BOOT/NNNNNNNN.bin      chunk NNNNNNNN: records exactly as the
