@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	      "  --boot-id FILE    kernel instance id (IMA_EXPORT_BOOT_ID,\n"
 	      "                    default /proc/sys/kernel/random/boot_id)\n"
 	      "  -q, --quiet       only errors\n"
-	      "exit codes: 0 ok, 1 verify mismatch, 2 usage, 3 no staging in the kernel,\n"
+	      "exit codes: 0 ok, 1 verify mismatch or quote not reached, 2 usage, 3 no staging in the kernel,\n"
 	      "  4 permission, 5 busy, 6 store I/O error or full disk, 7 corrupt or foreign\n"
 	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error\n", f);
 }
