@@ -6,7 +6,8 @@
 # chain (the store lives in $WORK, which the initramfs cut at each load
 # carries): records deleted after kexec -l are not carried, records
 # measured after it are, a staged list that was stored but not deleted at
-# kexec -e is carried and not stored twice.  It must run first in its boot
+# kexec -e is carried and not stored twice (the chain is a boot of its
+# own, with imatest.export=kexec).  It must run first in its boot
 # (records another scenario deletes are not in the store).
 STORE=$WORK/store
 STAGE=$WORK/export-stage
@@ -41,12 +42,16 @@ start() {
 	check "no records deleted before this scenario (it runs first in its boot)" test ! -e $ARCHIVE
 	need_policy || return
 	tpm_transport
+	# two boots: under TCG the kexec'd kernels boot slowly
+	if [ "$(cmdline_arg imatest.export)" = kexec ]; then
+		kexec_chain
+		return
+	fi
 	concurrent
 	faults
 	quote
 	tamper
 	figures
-	kexec_chain
 }
 
 # The boot identity needs TPM2_ReadClock through libtss2-tcti-device.
@@ -62,12 +67,12 @@ tpm_transport() {
 	check "first export" $IE export
 	check "after it the kernel holds no record and nothing staged" \
 		test "$(nr_records)" -eq 0 -a "$(staged_bytes)" -eq 0
-	check "verify and evmctl over cat: the whole log replays on every bank" whole_log_ok
+	check "verify: the whole log replays on every bank" verify_ok
 }
 
 concurrent() {
 	rm -f $WORK/bg-done
-	(i=0; while [ $i -lt 150 ]; do measure export-bg-$i; i=$((i + 1)); done
+	(i=0; while [ $i -lt 100 ]; do measure export-bg-$i; i=$((i + 1)); done
 	 : >$WORK/bg-done) &
 	bg=$!
 	n=0 fails=0
@@ -77,10 +82,10 @@ concurrent() {
 	done
 	wait $bg
 	$IE export --final || fails=$((fails + 1))
-	expect_eq "$n exports while another process measured 150 files, then export --final: all exit 0" $fails 0
+	expect_eq "$n exports while another process measured 100 files, then export --final: all exit 0" $fails 0
 	expect_eq "after export --final with nothing measured meanwhile, the kernel holds no record" "$(nr_records)" 0
 	check "the exports stored several chunks" test "$(grep -c '^chunk ' $STORE/$(cat $WORK/export-key)/journal)" -gt 2
-	check "every file measured meanwhile is in the whole log once" once 'export-bg-[0-9]*' 150
+	check "every file measured meanwhile is in the whole log once" once 'export-bg-[0-9]*' 100
 	check "verify after concurrent exports" verify_ok
 }
 
@@ -168,7 +173,7 @@ tamper() {
 # measure (freed objects are reused first, so the first round is left out).
 sunreclaim() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
 figures() {
-	M=150 R=3
+	M=100 R=3
 	$IE export
 	for r in $(seq $M); do measure export-speed-$r; done
 	t0=$(now_ms)
