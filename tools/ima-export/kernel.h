@@ -20,9 +20,14 @@ struct kernel_ops {
 	int (*request)(struct kernel *k, const char *req);
 	/* the staged list: through the writer if open, else a reader */
 	int (*read_staged)(struct kernel *k, struct buf *b);
-	/* the current list (a reader of binary_runtime_measurements) */
+	/*
+	 * the current list: through the writer if open_rw_current opened it,
+	 * else a reader of binary_runtime_measurements
+	 */
 	int (*read_current)(struct kernel *k, struct buf *b);
 	void (*close_rw)(struct kernel *k);
+	/* open binary_runtime_measurements O_RDWR instead (the writer for N) */
+	int (*open_rw_current)(struct kernel *k);
 	/* an id of this kernel instance: changes on every boot and kexec */
 	int (*instance)(struct kernel *k, char *id, size_t n);
 };

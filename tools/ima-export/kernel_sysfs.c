@@ -13,7 +13,11 @@ struct ksys {
 	char dir[4096];		/* "DIR/" prefixed to names, or "" */
 	char boot_id[4096];
 	int rw;
+	const char *rw_name;	/* the file rw is open on */
 };
+
+static const char STAGED[] = "binary_runtime_measurements_staged";
+static const char CURRENT[] = "binary_runtime_measurements";
 
 static int open_name(struct ksys *ks, const char *name, int flags)
 {
@@ -26,14 +30,26 @@ static int open_name(struct ksys *ks, const char *name, int flags)
 	return openat(ks->dirfd, p, flags | O_CLOEXEC);
 }
 
+/* One writer at a time, on the staged or the current list file. */
+static int open_writer(struct ksys *ks, const char *name)
+{
+	if (ks->rw >= 0)
+		return ks->rw_name == name ? 0 : -EBUSY;
+	ks->rw = open_name(ks, name, O_RDWR);
+	if (ks->rw < 0)
+		return -errno;
+	ks->rw_name = name;
+	return 0;
+}
+
 static int sys_open_rw(struct kernel *k)
 {
-	struct ksys *ks = k->priv;
+	return open_writer(k->priv, STAGED);
+}
 
-	if (ks->rw >= 0)
-		return 0;
-	ks->rw = open_name(ks, "binary_runtime_measurements_staged", O_RDWR);
-	return ks->rw < 0 ? -errno : 0;
+static int sys_open_rw_current(struct kernel *k)
+{
+	return open_writer(k->priv, CURRENT);
 }
 
 static int sys_request(struct kernel *k, const char *req)
@@ -78,14 +94,18 @@ static int sys_read_staged(struct kernel *k, struct buf *b)
 {
 	struct ksys *ks = k->priv;
 
-	if (ks->rw >= 0)
+	if (ks->rw >= 0 && ks->rw_name == STAGED)
 		return read_from(ks->rw, b);
-	return read_named(ks, "binary_runtime_measurements_staged", b);
+	return read_named(ks, STAGED, b);
 }
 
 static int sys_read_current(struct kernel *k, struct buf *b)
 {
-	return read_named(k->priv, "binary_runtime_measurements", b);
+	struct ksys *ks = k->priv;
+
+	if (ks->rw >= 0 && ks->rw_name == CURRENT)
+		return read_from(ks->rw, b);
+	return read_named(ks, CURRENT, b);
 }
 
 static void sys_close_rw(struct kernel *k)
@@ -128,6 +148,7 @@ static const struct kernel_ops sys_ops = {
 	.read_staged = sys_read_staged,
 	.read_current = sys_read_current,
 	.close_rw = sys_close_rw,
+	.open_rw_current = sys_open_rw_current,
 	.instance = sys_instance,
 };
 

@@ -13,8 +13,10 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ima-export [options] export|cat [--ascii]|verify|status|boot-key\n"
-	      "       ima-export [options] mount [--foreground] [--export-every SECONDS] MOUNTPOINT\n"
+	fputs("usage: ima-export [options] COMMAND\n"
+	      "  export [--final | --quote FILE | --quote-tpm]\n"
+	      "  cat [--ascii] | verify | status | boot-key | boots | remove-boot KEY\n"
+	      "  mount [--foreground] [--export-every SECONDS] MOUNTPOINT\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
 	      "                    default /sys/kernel/security/ima)\n"
@@ -26,7 +28,7 @@ static void usage(FILE *f)
 	      "  --boot-id FILE    kernel instance id (IMA_EXPORT_BOOT_ID,\n"
 	      "                    default /proc/sys/kernel/random/boot_id)\n"
 	      "  -q, --quiet       only errors\n"
-	      "exit codes: 0 ok, 1 verify mismatch, 2 usage, 3 no staging in the kernel,\n"
+	      "exit codes: 0 ok, 1 verify mismatch or quote not reached, 2 usage, 3 no staging in the kernel,\n"
 	      "  4 permission, 5 busy, 6 store I/O error or full disk, 7 corrupt or foreign\n"
 	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error\n", f);
 }
@@ -86,18 +88,36 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	while (optind < argc && strcmp(cmd, "mount")) {
-		if (!strcmp(argv[optind], "--ascii") && !strcmp(cmd, "cat")) {
+		const char *a = argv[optind++];
+
+		if (!strcmp(a, "--ascii") && !strcmp(cmd, "cat"))
 			c.ascii = 1;
-			optind++;
-			continue;
+		else if (!strcmp(a, "--final") && !strcmp(cmd, "export"))
+			c.final = 1;
+		else if (!strcmp(a, "--quote-tpm") && !strcmp(cmd, "export"))
+			c.quote_tpm = 1;
+		else if (!strcmp(a, "--quote") && !strcmp(cmd, "export") && optind < argc)
+			c.quote = argv[optind++];
+		else if (!strcmp(cmd, "remove-boot") && !c.remove_key)
+			c.remove_key = a;
+		else {
+			msg("unexpected argument \"%s\"", a);
+			return EX_USAGE;
 		}
-		msg("unexpected argument \"%s\"", argv[optind]);
+	}
+	if (c.final + c.quote_tpm + !!c.quote > 1) {
+		msg("export: --final, --quote and --quote-tpm exclude each other");
 		return EX_USAGE;
 	}
 	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&
-	    strcmp(cmd, "status") && strcmp(cmd, "boot-key") && strcmp(cmd, "mount")) {
+	    strcmp(cmd, "status") && strcmp(cmd, "boot-key") && strcmp(cmd, "boots") &&
+	    strcmp(cmd, "remove-boot") && strcmp(cmd, "mount")) {
 		msg("unknown command \"%s\"", cmd);
 		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(cmd, "remove-boot") && !c.remove_key) {
+		msg("remove-boot needs the key of the boot to remove (see boots)");
 		return EX_USAGE;
 	}
 	if (c.ascii && strcmp(cmd, "cat")) {
@@ -127,6 +147,10 @@ int main(int argc, char **argv)
 		return cmd_mount(&c, securityfs, boot_id, argc - optind, argv + optind);
 	if (securityfs_is_view(securityfs))
 		return EX_USAGE;
+	if (!strcmp(cmd, "boots"))
+		return cmd_boots(&c);
+	if (!strcmp(cmd, "remove-boot"))
+		return cmd_remove_boot(&c);
 	if (kernel_sysfs_init(&k, securityfs, boot_id)) {
 		msg("out of memory");
 		return EX_KERNEL;

@@ -2,6 +2,7 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,11 @@
 const char *const export_fault_steps[] = {
 	"open", "resolve", "after-A", "after-read", "chunk-tmp",
 	"chunk-renamed", "after-store", "after-D", "done", NULL,
+};
+
+const char *const quote_fault_steps[] = {
+	"open", "open-current", "quote-read", "chunk-tmp", "chunk-renamed",
+	"after-store", "after-N", "done", NULL,
 };
 
 static size_t first_unresolved(const struct journal *j)
@@ -62,11 +68,12 @@ int match_held(struct store *s, const char *kinst, const uint8_t *list,
 			if (c->state == CH_KEPT && !same)
 				ok = 0;
 			/*
-			 * With nothing staged, chunks of this kernel are gone
-			 * (only D takes a staged list away); what a kexec
-			 * carried in starts the current list.
+			 * With nothing staged, staged chunks of this kernel
+			 * are gone (only D takes a staged list away); what a
+			 * kexec carried in, and what an N has not cut yet,
+			 * starts the current list.
 			 */
-			if (!staged && same)
+			if (!staged && same && !c->cut_n)
 				ok = 0;
 			if (ok && (b->len > len - off || memcmp(list + off, b->p, b->len)))
 				ok = 0;
@@ -149,13 +156,92 @@ static int sha256_of(const uint8_t *p, size_t n, uint8_t out[32])
 }
 
 /*
- * One transaction on the writer descriptor: adopt the staged list or stage
- * with A, store what the store does not hold yet, D.  *adopted tells the
- * caller that a staged list was already there (resume) and *deleted that
- * D succeeded, so that a fresh transaction may follow.
+ * Store p[0..len) as the next chunk, durably, and queue its journal line
+ * in pend (the caller commits it).  cut_n: it leaves the kernel by N.
+ */
+static int add_chunk(struct store *s, const char *kinst, const uint8_t *p,
+		     size_t len, int cut_n, struct buf *pend)
+{
+	struct ima_list_info li;
+	struct pcr_state st;
+	unsigned int seq;
+	struct chunk *nc;
+	char err[512];
+	int e;
+
+	if (ima_list_scan(p, len, 1, &li, err, sizeof(err))) {
+		msg("internal error: %s", err);
+		return EX_KERNEL;
+	}
+	journal_tail_state(&s->j, &st);
+	if (replay_buf(&st, p, len, err, sizeof(err))) {
+		msg("replay: %s", err);
+		return EX_KERNEL;
+	}
+	seq = journal_next_seq(&s->j);
+	e = store_write_chunk(s, seq, p, len);
+	if (e) {
+		msg("cannot store chunk %u: %s; nothing deleted from the kernel",
+		    seq, strerror(-e));
+		return EX_STORE;
+	}
+	nc = journal_add(&s->j);
+	if (!nc) {
+		msg("out of memory");
+		return EX_STORE;
+	}
+	nc->seq = seq;
+	nc->state = CH_STORED;
+	nc->cut_n = cut_n;
+	strcpy(nc->kernel, kinst);
+	nc->time = (long long)time(NULL);
+	nc->records = li.records;
+	nc->bytes = len;
+	memcpy(nc->first, li.first, IMA_DIGEST_SIZE);
+	memcpy(nc->last, li.last, IMA_DIGEST_SIZE);
+	nc->pcr = st;
+	if (sha256_of(p, len, nc->file_sha256) || journal_line_chunk(nc, pend)) {
+		msg("out of memory");
+		return EX_STORE;
+	}
+	return EX_OK;
+}
+
+/* What one transaction did, for the caller to decide whether to go on. */
+struct txn {
+	int adopted;		/* a staged list was already there (resume) */
+	int deleted;		/* D (or N) succeeded */
+	int empty;		/* nothing to stage: A said ENOENT */
+	unsigned long records;	/* records in the chunk it stored */
+};
+
+/*
+ * The kernel's answer e to D or N for chunks [from, n): deleted (done),
+ * carried to the next kernel (ESTALE) or not carried although captured
+ * (ENOSPC).  ENOENT from D: nothing was staged any more.
+ */
+static int delete_result(struct store *s, size_t from, int e, struct buf *pend,
+			 struct txn *t)
+{
+	int state = e == -ESTALE ? CH_CARRIED : e == -ENOSPC ? CH_KEPT : CH_DONE;
+
+	for (size_t i = from; i < s->j.n; i++)
+		if (set_state(s, i, state, pend))
+			return -1;
+	t->deleted = !e || e == -ENOENT;
+	if (e == -ESTALE)
+		info("kexec capture in progress: the records go on to the next kernel; chunks marked carried");
+	else if (e == -ENOSPC)
+		msg("warning: the kexec capture did not fit: nothing is carried; the store keeps the only copy");
+	return 0;
+}
+
+/*
+ * One transaction on the writer descriptor: adopt the staged list or, when
+ * stage is set, stage with A; store what the store does not hold yet; D.
  */
 static int transaction(struct ctx *c, struct store *s, const char *kinst,
-		       int *adopted, int *deleted)
+		       int stage, struct txn *t)
 {
 	struct kernel *k = c->k;
 	struct buf S, pend;
@@ -163,9 +249,8 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 	size_t u, held_from, held, i;
 	unsigned int seq = 0;
 	int e, ret = EX_OK;
-	struct chunk *nc;
 
-	*adopted = *deleted = 0;
+	memset(t, 0, sizeof(*t));
 	buf_init(&S);
 	buf_init(&pend);
 	e = k->ops->read_staged(k, &S);
@@ -175,15 +260,20 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		goto out;
 	}
 	if (S.len == 0) {
-		/* nothing staged: this kernel's chunks were deleted by a D */
+		/*
+		 * Nothing staged: this kernel's staged chunks were deleted by
+		 * a D.  Chunks for N are matched against the list below.
+		 */
 		for (i = first_unresolved(&s->j); i < s->j.n; i++)
-			if (!strcmp(s->j.c[i].kernel, kinst) &&
+			if (!strcmp(s->j.c[i].kernel, kinst) && !s->j.c[i].cut_n &&
 			    set_state(s, i, CH_DONE, &pend))
 				goto nomem;
 		if (pend.len && commit(s, &pend, "resolve")) {
 			ret = EX_STORE;
 			goto out;
 		}
+		if (!stage)
+			goto out;
 		e = k->ops->request(k, "A");
 		if (e == -EACCES) {
 			info("measurement is suspended for kexec: nothing exported");
@@ -192,6 +282,7 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		}
 		if (e == -ENOENT) {
 			info("the measurement list is empty: nothing to export");
+			t->empty = 1;
 			goto out;
 		}
 		if (e) {
@@ -209,7 +300,7 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		}
 	} else {
 		info("adopting a staged list (%zu bytes) that an earlier run left", S.len);
-		*adopted = 1;
+		t->adopted = 1;
 	}
 	fault_point("after-read");
 
@@ -231,51 +322,10 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		if (set_state(s, i, CH_DONE, &pend))
 			goto nomem;
 	if (held < S.len) {
-		const uint8_t *R = S.p + held;
-		size_t rlen = S.len - held;
-		struct ima_list_info li;
-		struct pcr_state st;
-
-		if (ima_list_scan(R, rlen, 1, &li, err, sizeof(err))) {
-			msg("internal error: %s", err);
-			ret = EX_KERNEL;
+		ret = add_chunk(s, kinst, S.p + held, S.len - held, 0, &pend);
+		if (ret)
 			goto out;
-		}
-		journal_tail_state(&s->j, &st);
-		if (replay_buf(&st, R, rlen, err, sizeof(err))) {
-			msg("replay: %s", err);
-			ret = EX_KERNEL;
-			goto out;
-		}
-		seq = journal_next_seq(&s->j);
-		e = store_write_chunk(s, seq, R, rlen);
-		if (e) {
-			msg("cannot store chunk %u: %s; nothing deleted from the kernel",
-			    seq, strerror(-e));
-			ret = EX_STORE;
-			goto out;
-		}
-		nc = journal_add(&s->j);
-		if (!nc) {
-			msg("out of memory");
-			ret = EX_STORE;
-			goto out;
-		}
-		nc->seq = seq;
-		nc->state = CH_STORED;
-		strcpy(nc->kernel, kinst);
-		nc->time = (long long)time(NULL);
-		nc->records = li.records;
-		nc->bytes = rlen;
-		memcpy(nc->first, li.first, IMA_DIGEST_SIZE);
-		memcpy(nc->last, li.last, IMA_DIGEST_SIZE);
-		if (sha256_of(R, rlen, nc->file_sha256)) {
-			ret = EX_STORE;
-			goto out;
-		}
-		nc->pcr = st;
-		if (journal_line_chunk(nc, &pend))
-			goto nomem;
+		seq = s->j.c[s->j.n - 1].seq;
 	}
 	if (commit(s, &pend, "after-store")) {
 		ret = EX_STORE;
@@ -289,24 +339,17 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		ret = EX_KERNEL;
 		goto out;
 	}
-	for (i = held_from; i < s->j.n; i++)
-		if (set_state(s, i, e == -ESTALE ? CH_CARRIED : e == -ENOSPC ? CH_KEPT : CH_DONE,
-			      &pend))
-			goto nomem;
+	if (delete_result(s, held_from, e, &pend, t))
+		goto nomem;
 	if (commit(s, &pend, "done")) {
 		ret = EX_STORE;
 		goto out;
 	}
-	*deleted = !e || e == -ENOENT;
-	if (e == -ESTALE)
-		info("kexec capture in progress: the staged records go on to the next kernel; chunks marked carried");
-	else if (e == -ENOSPC)
-		msg("warning: the kexec capture did not fit: nothing is carried; the store keeps the only copy");
-	if (seq)
-		info("stored chunk %u: %llu records, %llu bytes", seq,
-		     (unsigned long long)s->j.c[s->j.n - 1].records,
+	if (seq) {
+		t->records = s->j.c[s->j.n - 1].records;
+		info("stored chunk %u: %lu records, %llu bytes", seq, t->records,
 		     (unsigned long long)s->j.c[s->j.n - 1].bytes);
-	else
+	} else
 		info("the staged list was already stored: deleted it from the kernel");
 	goto out;
 nomem:
@@ -318,36 +361,308 @@ out:
 	return ret;
 }
 
+/* PCR 10 per bank: from the TPM's sysfs files or from a quote's file. */
+struct tpm_pcrs {
+	int present[NBANKS];
+	uint8_t v[NBANKS][PCR_MAX];
+};
+
+static int read_tpm(const char *dir, struct tpm_pcrs *t)
+{
+	int any = 0;
+
+	memset(t, 0, sizeof(*t));
+	for (int b = 0; b < NBANKS; b++) {
+		int e = tpm_read_pcr(dir, b, IMA_PCR, t->v[b]);
+
+		t->present[b] = !e;
+		if (e && e != -ENOENT) {
+			msg("cannot read %s/pcr-%s/%d: %s", dir, banks[b].name, IMA_PCR,
+			    strerror(-e));
+			return -1;
+		}
+		any |= !e;
+	}
+	return any ? 0 : -1;
+}
+
+/*
+ * A quote's PCR 10 values: one "ALG:HEX" per line (sha1, sha256, sha384,
+ * sha512), '#' comments and blank lines ignored, at least one bank.
+ */
+int quote_parse(const char *text, struct tpm_pcrs *q, char *err, size_t errlen)
+{
+	const char *p = text;
+	int line = 0, any = 0;
+
+	memset(q, 0, sizeof(*q));
+	while (*p) {
+		const char *nl = strchrnul(p, '\n'), *colon;
+		size_t n = (size_t)(nl - p);
+		char hex[2 * PCR_MAX + 1];
+		int b;
+
+		line++;
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+			n--;
+		if (n == 0 || p[0] == '#')
+			goto next;
+		colon = memchr(p, ':', n);
+		for (b = 0; colon && b < NBANKS; b++)
+			if ((size_t)(colon - p) == strlen(banks[b].name) &&
+			    !memcmp(p, banks[b].name, (size_t)(colon - p)))
+				break;
+		if (!colon || b == NBANKS) {
+			snprintf(err, errlen, "line %d: not ALG:HEX with ALG sha1, sha256, sha384 or sha512", line);
+			return -1;
+		}
+		n -= (size_t)(colon + 1 - p);
+		if (n != 2 * banks[b].size) {
+			snprintf(err, errlen, "line %d: %s needs %zu hex digits", line, banks[b].name,
+				 2 * banks[b].size);
+			return -1;
+		}
+		memcpy(hex, colon + 1, n);
+		hex[n] = '\0';
+		if (q->present[b] || hex_decode(hex, q->v[b], banks[b].size)) {
+			snprintf(err, errlen, "line %d: %s", line,
+				 q->present[b] ? "bank given twice" : "bad hex digits");
+			return -1;
+		}
+		q->present[b] = any = 1;
+next:
+		p = *nl ? nl + 1 : nl;
+	}
+	if (!any)
+		snprintf(err, errlen, "no PCR 10 value in it");
+	return any ? 0 : -1;
+}
+
+/* every bank of q is reached by st (the full or the padded chain) */
+static int pcrs_reached(const struct pcr_state *st, const struct tpm_pcrs *q)
+{
+	for (int b = 0; b < NBANKS; b++)
+		if (q->present[b] && memcmp(st->full[b], q->v[b], banks[b].size) &&
+		    memcmp(st->pad[b], q->v[b], banks[b].size))
+			return 0;
+	return 1;
+}
+
+/*
+ * How many records of list (after the first `held` bytes, whose records
+ * the store holds) bring the log to the quote: replay from the store's
+ * tail.  *nrec is the count, *bytes their length; -1 when no prefix
+ * reaches it.
+ */
+static int quote_prefix(const struct store *s, const uint8_t *list, size_t len,
+			size_t held, const struct tpm_pcrs *q, unsigned long *nrec,
+			size_t *bytes)
+{
+	struct pcr_state st;
+	struct ima_rec r;
+	size_t pos = held;
+	char err[256];
+	unsigned long i = 0;
+
+	journal_tail_state(&s->j, &st);
+	for (;;) {
+		if (pcrs_reached(&st, q)) {
+			*nrec = i;
+			*bytes = pos - held;
+			return 0;
+		}
+		if (ima_parse_next(list, len, &pos, &r, i, err, sizeof(err)) != 1 ||
+		    replay_record(&st, &r))
+			return -1;
+		i++;
+	}
+}
+
+static unsigned long count_records(const uint8_t *p, size_t len);
+
+/*
+ * The N flavour, on the writer of binary_runtime_measurements: find the
+ * records that bring the log to the quote's PCR 10, store them, write N
+ * (the records the store holds at the head of the list, carried by a
+ * kexec or stored by an interrupted run, count in N).
+ */
+static int export_n(struct ctx *c, struct store *s, const char *kinst,
+		    struct tpm_pcrs *quote)
+{
+	struct kernel *k = c->k;
+	struct tpm_pcrs q;
+	struct buf C, pend;
+	size_t u, held_from, held, bytes;
+	unsigned long k_new, n;
+	char err[512], req[24];
+	struct txn t;
+	int e, ret = EX_OK;
+
+	buf_init(&C);
+	buf_init(&pend);
+	e = k->ops->open_rw_current(k);
+	if (e) {
+		msg("cannot open the measurement list for writing: %s%s", strerror(-e),
+		    kernel_err_hint(e));
+		return kernel_err_code(e);
+	}
+	fault_point("open-current");
+	/* the TPM before the list: a record is listed before it is extended */
+	if (quote)
+		q = *quote;
+	else if (read_tpm(c->tpm_dir, &q)) {
+		msg("no TPM PCR 10 under %s", c->tpm_dir);
+		ret = EX_NOTPM;
+		goto out;
+	}
+	e = k->ops->read_current(k, &C);
+	if (e) {
+		msg("cannot read the measurement list: %s", strerror(-e));
+		ret = EX_KERNEL;
+		goto out;
+	}
+	if (ima_list_scan(C.p, C.len, 1, &(struct ima_list_info){ 0 }, err, sizeof(err))) {
+		msg("the kernel's measurement list is corrupt: %s; nothing deleted", err);
+		ret = EX_KERNEL;
+		goto out;
+	}
+	fault_point("quote-read");
+	if (match_held(s, kinst, C.p, C.len, 0, &u, &held_from, &held, err, sizeof(err))) {
+		msg("store: %s", err);
+		ret = EX_CORRUPT;
+		goto out;
+	}
+	if (quote_prefix(s, C.p, C.len, held, &q, &k_new, &bytes)) {
+		msg("no prefix of the log reaches the quote's PCR 10 values (a quote older than the store's last chunk, of another boot, or from another TPM?): nothing exported");
+		ret = EX_MISMATCH;
+		goto out;
+	}
+	for (size_t i = u; i < held_from; i++)
+		if (set_state(s, i, CH_DONE, &pend))
+			goto nomem;
+	if (k_new) {
+		ret = add_chunk(s, kinst, C.p + held, bytes, 1, &pend);
+		if (ret)
+			goto out;
+	}
+	if (commit(s, &pend, "after-store")) {
+		ret = EX_STORE;
+		goto out;
+	}
+	n = count_records(C.p, held) + k_new;
+	if (n == 0) {
+		info("the store already reaches the quote: nothing to export");
+		goto out;
+	}
+	snprintf(req, sizeof(req), "%lu", n);
+	e = k->ops->request(k, req);
+	fault_point("after-N");
+	if (e && e != -ESTALE && e != -ENOSPC) {
+		msg("deleting the %lu oldest records (N) failed: %s%s; they stay in the kernel and in the store, the next run resolves them",
+		    n, strerror(-e),
+		    e == -EINVAL ? " (booted with ima_flush_htable? then use export without a quote)" :
+		    e == -EEXIST ? " (records were staged meanwhile)" : "");
+		ret = e == -EEXIST ? EX_BUSY : EX_KERNEL;
+		goto out;
+	}
+	if (delete_result(s, held_from, e, &pend, &t))
+		goto nomem;
+	if (commit(s, &pend, "done")) {
+		ret = EX_STORE;
+		goto out;
+	}
+	info("quote reached after %lu new records: stored them, deleted %lu records with N", k_new, n);
+	goto out;
+nomem:
+	msg("out of memory");
+	ret = EX_STORE;
+out:
+	k->ops->close_rw(k);
+	buf_free(&C);
+	buf_free(&pend);
+	return ret;
+}
+
+/* the quote file of --quote; EX_OK or EX_USAGE */
+static int load_quote(const char *path, struct tpm_pcrs *q)
+{
+	char err[256] = "";
+	struct buf f;
+	int e;
+
+	buf_init(&f);
+	e = read_path_all(path, &f);
+	if (!e && (buf_append(&f, "", 1) || memchr(f.p, '\0', f.len - 1)))
+		e = -EINVAL;
+	if (!e && quote_parse((const char *)f.p, q, err, sizeof(err)))
+		e = -EINVAL;
+	if (e)
+		msg("quote %s: %s", path, err[0] ? err : strerror(-e));
+	buf_free(&f);
+	return e ? EX_USAGE : EX_OK;
+}
+
+/* rounds of --final, and a round small enough to stop after */
+#define FINAL_ROUNDS 10
+#define FINAL_FEW 16
+
 int cmd_export(struct ctx *c)
 {
 	struct kernel *k = c->k;
 	char kinst[KERNEL_ID_MAX];
-	int rc, e, adopted, deleted;
+	int rc, e, round = 0;
+	struct tpm_pcrs q;
 	struct store s;
+	struct txn t;
 
-	rc = open_store(c, &s, 1);
-	if (rc)
+	if (c->quote && (rc = load_quote(c->quote, &q)))
 		return rc;
+	/*
+	 * The kernel's single writer first: it keeps exporters apart also
+	 * where the store cannot be locked (no flock in the kernel).
+	 */
+	e = k->ops->open_rw(k);
+	if (e) {
+		msg("cannot open the staged list for writing: %s%s", strerror(-e),
+		    kernel_err_hint(e));
+		return kernel_err_code(e);
+	}
+	rc = open_store(c, &s, 1);
+	if (rc) {
+		k->ops->close_rw(k);
+		return rc;
+	}
 	e = k->ops->instance(k, kinst, sizeof(kinst));
 	if (e) {
 		msg("cannot read the kernel instance id: %s", strerror(-e));
 		rc = EX_KERNEL;
 		goto out;
 	}
-	e = k->ops->open_rw(k);
-	if (e) {
-		msg("cannot open the staged list for writing: %s%s", strerror(-e),
-		    kernel_err_hint(e));
-		rc = kernel_err_code(e);
+	fault_point("open");
+	/* first the resume: a staged list left behind */
+	rc = transaction(c, &s, kinst, !c->quote && !c->quote_tpm, &t);
+	if (c->quote || c->quote_tpm) {
+		k->ops->close_rw(k);
+		/* staged records are older: N waits until they are gone */
+		if (rc == EX_OK && (!t.adopted || t.deleted))
+			rc = export_n(c, &s, kinst, c->quote ? &q : NULL);
 		goto out;
 	}
-	fault_point("open");
-	rc = transaction(c, &s, kinst, &adopted, &deleted);
 	/* a resumed list is done: now the export that was asked for */
-	if (rc == EX_OK && adopted && deleted)
-		rc = transaction(c, &s, kinst, &adopted, &deleted);
-	k->ops->close_rw(k);
+	if (rc == EX_OK && t.adopted && t.deleted)
+		rc = transaction(c, &s, kinst, 1, &t);
+	/*
+	 * --final: again while records keep coming, so that what is left
+	 * for a kexec to carry is what arrives during one short round.
+	 */
+	while (c->final && rc == EX_OK && t.deleted && !t.empty && t.records > FINAL_FEW &&
+	       ++round < FINAL_ROUNDS)
+		rc = transaction(c, &s, kinst, 1, &t);
+	if (c->final && rc == EX_OK && t.deleted && !t.empty)
+		info("final: the last round stored %lu records; what was measured after its A stays in the kernel",
+		     t.records);
 out:
+	k->ops->close_rw(k);
 	store_close(&s);
 	return rc;
 }
@@ -518,30 +833,6 @@ out:
 	buf_free(&b);
 	store_close(&s);
 	return rc;
-}
-
-struct tpm_pcrs {
-	int present[NBANKS];
-	uint8_t v[NBANKS][PCR_MAX];
-};
-
-static int read_tpm(const char *dir, struct tpm_pcrs *t)
-{
-	int any = 0;
-
-	memset(t, 0, sizeof(*t));
-	for (int b = 0; b < NBANKS; b++) {
-		int e = tpm_read_pcr(dir, b, IMA_PCR, t->v[b]);
-
-		t->present[b] = !e;
-		if (e && e != -ENOENT) {
-			msg("cannot read %s/pcr-%s/%d: %s", dir, banks[b].name, IMA_PCR,
-			    strerror(-e));
-			return -1;
-		}
-		any |= !e;
-	}
-	return any ? 0 : -1;
 }
 
 struct vstate {
@@ -760,6 +1051,88 @@ int cmd_status(struct ctx *c)
 		fprintf(c->out, "kernel: lists not readable\n");
 	}
 	assembled_free(&a);
+	store_close(&s);
+	return rc;
+}
+
+struct boots_out {
+	FILE *out;
+	const char *current;
+	int n;
+};
+
+static void print_boot(const char *key, const struct journal *j, const char *why, void *arg)
+{
+	struct boots_out *o = arg;
+	unsigned long long recs = 0, bytes = 0;
+	long long last = 0;
+
+	o->n++;
+	if (!j) {
+		fprintf(o->out, "%s unreadable (%s)%s\n", key, why,
+			strcmp(key, o->current) ? "" : " current");
+		return;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		recs += j->c[i].records;
+		bytes += j->c[i].bytes;
+		if (j->c[i].time > last)
+			last = j->c[i].time;
+	}
+	fprintf(o->out, "%s chunks=%zu records=%llu bytes=%llu last=%lld%s\n", key, j->n, recs,
+		bytes, last, strcmp(key, o->current) ? "" : " current");
+}
+
+int cmd_boots(struct ctx *c)
+{
+	struct boots_out o = { c->out, c->boot_key, 0 };
+	struct store s;
+	int rc, e;
+
+	rc = open_store(c, &s, 0);
+	if (rc)
+		return rc;
+	e = store_each_boot(&s, print_boot, &o);
+	if (e) {
+		msg("store %s: %s", c->store_root, strerror(-e));
+		rc = EX_STORE;
+	}
+	store_close(&s);
+	return rc;
+}
+
+int cmd_remove_boot(struct ctx *c)
+{
+	const char *key = c->remove_key;
+	char path[4200];
+	struct store s;
+	struct stat sb;
+	int rc, e;
+
+	if (!boot_key_valid(key)) {
+		msg("invalid boot key \"%s\"", key);
+		return EX_USAGE;
+	}
+	if (!strcmp(key, c->boot_key)) {
+		msg("%s is the current boot: its chunks are the head of the log; not removed", key);
+		return EX_USAGE;
+	}
+	/* look first (without the lock), so that a bad key creates nothing */
+	snprintf(path, sizeof(path), "%s/%s/journal", c->store_root, key);
+	if (stat(path, &sb)) {
+		msg("no boot %s in the store %s", key, c->store_root);
+		return EX_USAGE;
+	}
+	rc = open_store(c, &s, 1);
+	if (rc)
+		return rc;
+	e = store_remove_boot(&s, key);
+	if (e) {
+		msg("cannot remove boot %s: %s", key, strerror(-e));
+		rc = EX_STORE;
+	} else {
+		info("removed boot %s", key);
+	}
 	store_close(&s);
 	return rc;
 }

@@ -16,6 +16,10 @@ struct ctx {
 	struct kernel *k;
 	FILE *out;			/* cat, verify and status output */
 	int ascii;			/* cat: text like ascii_runtime_measurements */
+	const char *quote;		/* export: N up to this quote's PCR 10 file */
+	int quote_tpm;			/* export: N up to PCR 10 read from the TPM now */
+	int final;			/* export: rounds until the list is small */
+	const char *remove_key;		/* remove-boot: the boot to remove */
 };
 
 /* Each returns an EX_* exit code (util.h) and prints its own messages. */
@@ -23,6 +27,8 @@ int cmd_export(struct ctx *c);
 int cmd_cat(struct ctx *c);
 int cmd_verify(struct ctx *c);
 int cmd_status(struct ctx *c);
+int cmd_boots(struct ctx *c);
+int cmd_remove_boot(struct ctx *c);
 
 /*
  * The log = every chunk ++ (staged ++ current minus what the store holds):
@@ -41,6 +47,12 @@ void print_ascii(FILE *out, const uint8_t *p, size_t len);
 
 /* Every fault step of export, in the order they are reached. */
 extern const char *const export_fault_steps[];
+/* The fault steps of the quote-aligned (N) export. */
+extern const char *const quote_fault_steps[];
+
+struct tpm_pcrs;
+/* A quote's PCR 10 values, "ALG:HEX" lines; 0 or -1 with err. */
+int quote_parse(const char *text, struct tpm_pcrs *q, char *err, size_t errlen);
 
 /*
  * Which chunks does the kernel still hold?  list is the staged list when

@@ -136,6 +136,8 @@ int journal_line_chunk(const struct chunk *c, struct buf *out)
 		snprintf(key, sizeof(key), "pad-%s", banks[b].name);
 		rc |= bhex(out, key, c->pcr.pad[b], banks[b].size);
 	}
+	if (c->cut_n)
+		rc |= bprintf(out, " cut=N");
 	return rc ? -ENOMEM : end_line(out, start);
 }
 
@@ -232,6 +234,10 @@ static int parse_chunk_line(char *line, struct chunk *c)
 			bit = parse_hex_field(v, c->first, IMA_DIGEST_SIZE) ? -1 : 4;
 		} else if (!strcmp(k, "last")) {
 			bit = parse_hex_field(v, c->last, IMA_DIGEST_SIZE) ? -1 : 5;
+		} else if (!strcmp(k, "cut")) {
+			/* optional: absent on chunks that were staged */
+			bit = strcmp(v, "N") || c->cut_n ? -1 : 14;
+			c->cut_n = 1;
 		} else if (!strcmp(k, "file-sha256")) {
 			bit = parse_hex_field(v, c->file_sha256, 32) ? -1 : 6;
 		} else {
@@ -246,7 +252,7 @@ static int parse_chunk_line(char *line, struct chunk *c)
 			return -1;
 		seen |= 1u << bit;
 	}
-	if (seen != (1u << 14) - 1)
+	if ((seen & ((1u << 14) - 1)) != (1u << 14) - 1)
 		return -1;
 	memcpy(c->pcr.pad[BANK_SHA1], c->pcr.full[BANK_SHA1], banks[BANK_SHA1].size);
 	return 0;
@@ -527,7 +533,13 @@ int store_open(struct store *s, const char *root, const char *boot,
 			return EX_OK;
 		SFAIL(EX_STORE, "store %s: lock file: %s", root, strerror(errno));
 	}
-	if (flock(s->lockfd, writer ? LOCK_EX | LOCK_NB : LOCK_SH)) {
+	/*
+	 * A kernel without CONFIG_FILE_LOCKING has no flock(): export then
+	 * relies on the kernel's single writer, which it holds before it
+	 * opens the store; readers need no lock (renames are atomic, torn
+	 * journal tails are ignored).
+	 */
+	if (flock(s->lockfd, writer ? LOCK_EX | LOCK_NB : LOCK_SH) && errno != ENOSYS) {
 		if (errno == EWOULDBLOCK)
 			SFAIL(EX_BUSY, "store %s: another ima-export is running", root);
 		SFAIL(EX_STORE, "store %s: flock: %s", root, strerror(errno));
@@ -680,4 +692,154 @@ int store_read_chunk(struct store *s, const struct chunk *c, struct buf *b,
 		return -2;
 	}
 	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the names in directory fd that pass keep(), sorted; -errno or count */
+static int list_dir(int fd, int (*keep)(const char *name), char ***out)
+{
+	int dfd = dup(fd), n = 0, cap = 0;
+	char **v = NULL;
+	struct dirent *e;
+	DIR *d;
+
+	*out = NULL;
+	if (dfd < 0)
+		return -errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		if (!keep(e->d_name))
+			continue;
+		if (n == cap) {
+			char **nv = realloc(v, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n] = strdup(e->d_name);
+		if (v[n])
+			n++;
+	}
+	closedir(d);
+	qsort(v, (size_t)n, sizeof(*v), name_cmp);
+	*out = v;
+	return n;
+}
+
+static void free_names(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int is_boot_name(const char *name)
+{
+	return boot_key_valid(name);
+}
+
+static int is_removing(const char *name)
+{
+	return !strncmp(name, ".removing-", 10);
+}
+
+static int any_name(const char *name)
+{
+	return strcmp(name, ".") && strcmp(name, "..");
+}
+
+int store_each_boot(struct store *s,
+		    void (*fn)(const char *key, const struct journal *j,
+			       const char *why, void *arg), void *arg)
+{
+	char **names, err[256];
+	int n;
+
+	if (s->rootfd < 0)
+		return 0;	/* no store yet */
+	n = list_dir(s->rootfd, is_boot_name, &names);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct journal j;
+		struct buf b;
+		int fd, bfd, rc;
+
+		bfd = openat(s->rootfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (bfd < 0)
+			continue;	/* a file, not a boot */
+		buf_init(&b);
+		fd = openat(bfd, JOURNAL, O_RDONLY | O_CLOEXEC);
+		rc = fd < 0 ? -errno : read_fd_all(fd, &b);
+		if (fd >= 0)
+			close(fd);
+		if (rc) {
+			snprintf(err, sizeof(err), "journal: %s", strerror(-rc));
+			fn(names[i], NULL, err, arg);
+		} else if (journal_parse(b.p, b.len, &j, err, sizeof(err))) {
+			fn(names[i], NULL, err, arg);
+		} else {
+			fn(names[i], &j, NULL, arg);
+			journal_free(&j);
+		}
+		buf_free(&b);
+		close(bfd);
+	}
+	free_names(names, n);
+	return 0;
+}
+
+/* unlink every entry of directory name (under rootfd), then the directory */
+static int remove_dir(int rootfd, const char *name)
+{
+	char **names;
+	int fd, n, rc = 0;
+
+	fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = list_dir(fd, any_name, &names);
+	if (n < 0) {
+		close(fd);
+		return n;
+	}
+	for (int i = 0; i < n && !rc; i++)
+		if (unlinkat(fd, names[i], 0))
+			rc = -errno;
+	free_names(names, n);
+	close(fd);
+	if (!rc && unlinkat(rootfd, name, AT_REMOVEDIR))
+		rc = -errno;
+	if (!rc && fsync(rootfd))
+		rc = -errno;
+	return rc;
+}
+
+int store_remove_boot(struct store *s, const char *key)
+{
+	char tmp[BOOT_KEY_MAX + 16], **left;
+	int n, rc = 0;
+
+	if (!boot_key_valid(key) || !strcmp(key, s->boot))
+		return -EINVAL;
+	n = list_dir(s->rootfd, is_removing, &left);
+	for (int i = 0; i < n && !rc; i++)
+		rc = remove_dir(s->rootfd, left[i]);
+	if (n > 0)
+		free_names(left, n);
+	if (rc)
+		return rc;
+	snprintf(tmp, sizeof(tmp), ".removing-%s", key);
+	if (renameat(s->rootfd, key, s->rootfd, tmp) || fsync(s->rootfd))
+		return -errno;
+	return remove_dir(s->rootfd, tmp);
 }

@@ -4,6 +4,7 @@
  *
  *   ROOT/ima-export-store       marker "ima-export store 1"
  *   ROOT/lock                   flock: exclusive for export, shared to read
+ *                               (skipped where the kernel has no flock)
  *   ROOT/BOOT/boot-info         how the boot key was derived (text)
  *   ROOT/BOOT/journal           the chunks, in log order (text, below)
  *   ROOT/BOOT/NNNNNNNN.bin      chunk NNNNNNNN: records exactly as the
@@ -16,7 +17,8 @@
  *   boot BOOT
  *   chunk SEQ STATE kernel=ID time=T records=N bytes=B first=HEX last=HEX
  *         file-sha256=HEX pcr-sha1=HEX pcr-sha256=HEX pcr-sha384=HEX
- *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX sum=S
+ *         pcr-sha512=HEX pad-sha256=HEX pad-sha384=HEX pad-sha512=HEX [cut=N]
+ *         sum=S
  *   state SEQ STATE sum=S
  *
  * (a chunk line is one line).  A chunk line is appended, and fsynced, once
@@ -28,7 +30,8 @@
  * ESTALE: the records go on to the next kernel), kept (D said ENOSPC:
  * nothing is carried, the chunk is the only copy), done (the kernel no
  * longer holds them).  pcr-* is PCR 10 per bank after the chunk, pad-* the
- * same with SHA-1 digests padded (see replay.h).
+ * same with SHA-1 digests padded (see replay.h).  cut=N marks a chunk that
+ * leaves the kernel by an N request on the current list instead of A and D.
  */
 #ifndef IMA_EXPORT_STORE_H
 #define IMA_EXPORT_STORE_H
@@ -55,6 +58,7 @@ struct chunk {
 	uint8_t first[IMA_DIGEST_SIZE], last[IMA_DIGEST_SIZE];
 	uint8_t file_sha256[32];
 	struct pcr_state pcr;		/* running PCR 10 after this chunk */
+	int cut_n;			/* deleted with N, not staged (cut=N) */
 };
 
 struct journal {
@@ -107,6 +111,21 @@ int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,
  */
 int store_read_chunk(struct store *s, const struct chunk *c, struct buf *b,
 		     char *err, size_t errlen);
+/*
+ * Every boot directory under the store root, in name order: fn gets its
+ * key and journal, or a NULL journal and why it could not be read.  Dot
+ * names (temporary, being removed) are not boots.  0 or -errno.
+ */
+int store_each_boot(struct store *s,
+		    void (*fn)(const char *key, const struct journal *j,
+			       const char *why, void *arg), void *arg);
+/*
+ * Remove boot directory key (not s's own boot) with every file in it:
+ * renamed to .removing-KEY first, so that a crash leaves no half boot;
+ * leftovers of an earlier crash are removed too.  0 or -errno.
+ */
+int store_remove_boot(struct store *s, const char *key);
+
 /* Running PCR state after the last chunk (zero when none). */
 void journal_tail_state(const struct journal *j, struct pcr_state *st);
 unsigned int journal_next_seq(const struct journal *j);

@@ -8,6 +8,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "imalog.h"
+
+/* which file the writer is open on */
+enum { RW_NONE, RW_STAGED, RW_CURRENT };
+
 struct fake_k {
 	struct fake_state *st;
 	int rw;
@@ -40,18 +45,57 @@ static int writer_alive(struct fake_state *st)
 	return 0;
 }
 
-static int f_open_rw(struct kernel *k)
+static int open_writer(struct kernel *k, int which)
 {
 	struct fake_k *f = k->priv;
 
 	if (f->rw)
-		return 0;
+		return f->rw == which ? 0 : -EBUSY;
 	if (f->st->open_err)
 		return f->st->open_err;
 	if (writer_alive(f->st))
 		return -EBUSY;
 	f->st->writer = getpid();
-	f->rw = 1;
+	f->rw = which;
+	return 0;
+}
+
+static int f_open_rw(struct kernel *k)
+{
+	return open_writer(k, RW_STAGED);
+}
+
+static int f_open_rw_current(struct kernel *k)
+{
+	return open_writer(k, RW_CURRENT);
+}
+
+/* N as ima_delete_oldest() does it, with its errnos in its order */
+static int delete_oldest(struct fake_state *st, const char *req, size_t n)
+{
+	unsigned long want, i;
+	struct ima_rec r;
+	size_t pos = 0;
+	char err[128];
+
+	if (req[0] == '0' || n > 20)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (req[i] < '0' || req[i] > '9')
+			return -EINVAL;
+	want = strtoul(req, NULL, 10);
+	if (st->flush_htable)
+		return -EINVAL;
+	if (st->suspended)
+		return st->capture_result;
+	if (st->staged_len)
+		return -EEXIST;
+	for (i = 0; i < want; i++)
+		if (ima_parse_next(st->cur, st->cur_len, &pos, &r, i, err, sizeof(err)) != 1)
+			return -ENOENT;
+	memmove(st->cur, st->cur + pos, st->cur_len - pos);
+	st->cur_len -= pos;
+	st->nN++;
 	return 0;
 }
 
@@ -76,6 +120,8 @@ static int f_request(struct kernel *k, const char *req)
 		st->staged_len = st->cur_len;
 		st->cur_len = 0;
 		st->nA++;
+		if (st->on_A)
+			st->on_A(st, st->on_A_arg);
 		if (st->suspend_on_A) {
 			st->suspended = 1;
 			st->capture_result = st->suspend_on_A;
@@ -83,6 +129,8 @@ static int f_request(struct kernel *k, const char *req)
 		}
 		return 0;
 	}
+	if (f->rw == RW_CURRENT)
+		return n == 1 && req[0] == 'D' ? -EINVAL : delete_oldest(st, req, n);
 	if (n == 1 && req[0] == 'D') {
 		if (!st->staged_len)
 			return -ENOENT;
@@ -105,7 +153,7 @@ static int f_read_staged(struct kernel *k, struct buf *b)
 {
 	struct fake_k *f = k->priv;
 
-	if (!f->rw && writer_alive(f->st))
+	if (f->rw != RW_STAGED && writer_alive(f->st))
 		return -EBUSY;
 	return copy_out(f->st->staged, f->st->staged_len, b);
 }
@@ -114,7 +162,7 @@ static int f_read_current(struct kernel *k, struct buf *b)
 {
 	struct fake_k *f = k->priv;
 
-	if (writer_alive(f->st))
+	if (f->rw != RW_CURRENT && writer_alive(f->st))
 		return -EBUSY;
 	return copy_out(f->st->cur, f->st->cur_len, b);
 }
@@ -144,6 +192,7 @@ static const struct kernel_ops fake_ops = {
 	.read_staged = f_read_staged,
 	.read_current = f_read_current,
 	.close_rw = f_close_rw,
+	.open_rw_current = f_open_rw_current,
 	.instance = f_instance,
 };
 

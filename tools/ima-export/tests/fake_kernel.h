@@ -24,8 +24,12 @@ struct fake_state {
 	int capture_result;		/* then D fails with this (-ESTALE, -ENOSPC) */
 	int suspend_on_A;		/* a kexec starts right after the next A */
 	int open_err;			/* opening the writer fails with this */
+	int flush_htable;		/* booted with ima_flush_htable: N is EINVAL */
 	char instance[40];
-	unsigned long nA, nD;		/* successful requests */
+	unsigned long nA, nD, nN;	/* successful requests */
+	/* called after every A: the system goes on measuring meanwhile */
+	void (*on_A)(struct fake_state *st, void *arg);
+	void *on_A_arg;
 	uint8_t cur[FAKE_CAP], staged[FAKE_CAP];
 };
 

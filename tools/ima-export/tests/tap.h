@@ -26,5 +26,6 @@ void test_replay(void);
 void test_store(void);
 void test_export(void);
 void test_fuse(void);
+void test_quote(void);
 
 #endif

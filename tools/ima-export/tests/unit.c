@@ -14,6 +14,7 @@ int main(void)
 	test_store();
 	test_export();
 	test_fuse();
+	test_quote();
 	printf("1..%d\n", tap_n);
 	if (tap_failed)
 		printf("# %d of %d failed\n", tap_failed, tap_n);

@@ -18,274 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fake_kernel.h"
-#include "ops.h"
 #include "tap.h"
 #include "testlog.h"
-
-struct world {
-	struct fake_state *st;
-	struct kernel k;
-	char root[128], store[160], tpm[160];
-	struct buf truth;	/* every record measured since boot, in order */
-	unsigned int next, kernels;
-	struct ctx c;
-};
-
-static const char *scratch(void)
-{
-	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-}
-
-static void w_measure_buf(struct world *w, const struct buf *b)
-{
-	fake_measure(w->st, b->p, b->len);
-	buf_append(&w->truth, b->p, b->len);
-}
-
-static void w_measure(struct world *w, unsigned int n)
-{
-	struct buf b;
-
-	buf_init(&b);
-	tl_list(&b, w->next, n);
-	w->next += n;
-	w_measure_buf(w, &b);
-	buf_free(&b);
-}
-
-static void w_boot_aggregate(struct world *w)
-{
-	struct buf b;
-
-	buf_init(&b);
-	tl_boot_aggregate(&b, w->kernels);
-	w_measure_buf(w, &b);
-	buf_free(&b);
-}
-
-static void w_init(struct world *w)
-{
-	memset(w, 0, sizeof(*w));
-	snprintf(w->root, sizeof(w->root), "%s/ima-export-test.XXXXXX", scratch());
-	if (!mkdtemp(w->root))
-		abort();
-	snprintf(w->store, sizeof(w->store), "%s/store", w->root);
-	snprintf(w->tpm, sizeof(w->tpm), "%s/tpm", w->root);
-	w->kernels = 1;
-	w->st = fake_new("kernel-1");
-	fake_kernel_init(&w->k, w->st);
-	buf_init(&w->truth);
-	w->next = 1;
-	w_boot_aggregate(w);
-	w->c.store_root = w->store;
-	w->c.boot_key = "r1-0000000000000000";
-	w->c.boot_info = "key r1-0000000000000000\ntest\n";
-	w->c.tpm_dir = w->tpm;
-	w->c.k = &w->k;
-	w->c.out = stdout;
-}
-
-static void w_free(struct world *w)
-{
-	char cmd[256];
-
-	fake_kernel_free(&w->k);
-	fake_free(w->st);
-	buf_free(&w->truth);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->root);
-	if (system(cmd))
-		diag("cannot remove %s", w->root);
-}
-
-static void w_kexec(struct world *w, int carry)
-{
-	char id[40];
-
-	w->kernels++;
-	snprintf(id, sizeof(id), "kernel-%u", w->kernels);
-	fake_kexec(w->st, id, carry);
-	w_boot_aggregate(w);
-}
-
-/* the TPM of the fake: PCR 10 of every bank from the truth */
-static void w_tpm_sync(struct world *w)
-{
-	struct pcr_state st;
-	char err[256], path[256], hex[2 * PCR_MAX + 2];
-
-	replay_init(&st);
-	replay_buf(&st, w->truth.p, w->truth.len, err, sizeof(err));
-	mkdir(w->tpm, 0700);
-	for (int b = 0; b < NBANKS; b++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/pcr-%s", w->tpm, banks[b].name);
-		mkdir(path, 0700);
-		snprintf(path, sizeof(path), "%s/pcr-%s/10", w->tpm, banks[b].name);
-		hex_encode(st.full[b], banks[b].size, hex);
-		for (char *h = hex; *h; h++)	/* the kernel prints %02X */
-			if (*h >= 'a' && *h <= 'f')
-				*h = (char)(*h - 'a' + 'A');
-		f = fopen(path, "w");
-		fprintf(f, "%s\n", hex);
-		fclose(f);
-	}
-}
-
-static int w_export(struct world *w)
-{
-	return cmd_export(&w->c);
-}
-
-/* export in a child with IMA_EXPORT_FAULT=step; 1 if it was killed there */
-static int w_export_fault(struct world *w, const char *step)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		setenv("IMA_EXPORT_FAULT", step, 1);
-		_exit(cmd_export(&w->c));
-	}
-	waitpid(pid, &status, 0);
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-}
-
-static int w_cat(struct world *w, struct buf *out, int ascii)
-{
-	char *p = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&p, &n);
-	int rc;
-
-	w->c.out = f;
-	w->c.ascii = ascii;
-	rc = cmd_cat(&w->c);
-	fclose(f);
-	w->c.out = stdout;
-	w->c.ascii = 0;
-	buf_reset(out);
-	buf_append(out, p, n);
-	free(p);
-	return rc;
-}
-
-/* run f with stdout and stderr captured into out */
-static int capture(struct world *w, int (*f)(struct ctx *), struct buf *out)
-{
-	char *p = NULL;
-	size_t n = 0;
-	FILE *mem = open_memstream(&p, &n);
-	char path[256];
-	int saved, fd, rc;
-
-	snprintf(path, sizeof(path), "%s/stderr", w->root);
-	fflush(stderr);
-	saved = dup(2);
-	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
-	dup2(fd, 2);
-	w->c.out = mem;
-	rc = f(&w->c);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(fd);
-	fclose(mem);
-	w->c.out = stdout;
-	buf_reset(out);
-	buf_append(out, p, n);
-	free(p);
-	read_path_all(path, out);
-	buf_append(out, "", 1);
-	return rc;
-}
-
-/* the whole log as the store and kernel show it is exactly the truth */
-static int w_consistent(struct world *w, char *why, size_t n)
-{
-	struct buf out, text;
-	int rc;
-
-	buf_init(&out);
-	buf_init(&text);
-	rc = w_cat(w, &out, 0);
-	if (rc) {
-		snprintf(why, n, "cat exit %d", rc);
-		goto bad;
-	}
-	if (out.len != w->truth.len || memcmp(out.p, w->truth.p, out.len)) {
-		snprintf(why, n, "cat gives %zu bytes, %zu measured", out.len, w->truth.len);
-		goto bad;
-	}
-	w_tpm_sync(w);
-	rc = capture(w, cmd_verify, &text);
-	if (rc) {
-		snprintf(why, n, "verify exit %d: %s", rc, (char *)text.p);
-		goto bad;
-	}
-	buf_free(&out);
-	buf_free(&text);
-	return 1;
-bad:
-	buf_free(&out);
-	buf_free(&text);
-	return 0;
-}
-
-static int all_done(struct world *w)
-{
-	struct store s;
-	char err[256];
-	int ok = 1;
-
-	if (store_open(&s, w->store, w->c.boot_key, NULL, 0, err, sizeof(err)))
-		return 0;
-	for (size_t i = 0; i < s.j.n; i++)
-		ok &= s.j.c[i].state == CH_DONE;
-	store_close(&s);
-	return ok;
-}
-
-static size_t nchunks(struct world *w, int state)
-{
-	struct store s;
-	char err[256];
-	size_t n = 0;
-
-	if (store_open(&s, w->store, w->c.boot_key, NULL, 0, err, sizeof(err)))
-		return 0;
-	for (size_t i = 0; i < s.j.n; i++)
-		n += state < 0 || s.j.c[i].state == state;
-	store_close(&s);
-	return n;
-}
-
-/* cat piped to evmctl validates against the fake TPM's PCR 10 */
-static int evmctl_cat(struct world *w)
-{
-	char path[256], pcrs[256], err[128];
-	struct pcr_state st;
-	struct buf out;
-	int good = 1;
-	FILE *f;
-
-	buf_init(&out);
-	if (w_cat(w, &out, 0))
-		good = 0;
-	snprintf(path, sizeof(path), "%s/cat.bin", w->root);
-	f = fopen(path, "w");
-	fwrite(out.p, 1, out.len, f);
-	fclose(f);
-	replay_init(&st);
-	replay_buf(&st, w->truth.p, w->truth.len, err, sizeof(err));
-	for (int k = 0; k < 2 && good; k++) {
-		snprintf(pcrs, sizeof(pcrs), "%s/pcrs-%s", w->root, banks[k].name);
-		good = tl_evmctl(k, st.full[k], pcrs, path) == 0;
-	}
-	buf_free(&out);
-	return good;
-}
+#include "world.h"
 
 static void test_basic(void)
 {
@@ -602,10 +337,7 @@ static void test_kexec(void)
 		w_measure(&w, 4);
 		w.st->suspend_on_A = -ESTALE;
 		w_export_fault(&w, export_fault_steps[i]);
-		w_kexec(&w, 1);
-		w_measure(&w, 2);
-		if (!w_consistent(&w, why, sizeof(why)) || w_export(&w) != EX_OK ||
-		    !w_consistent(&w, why, sizeof(why)) || !all_done(&w)) {
+		if (!w_kexec_export_ok(&w, 2, why, sizeof(why))) {
 			bad++;
 			diag("ESTALE, killed at %s: %s", export_fault_steps[i], why);
 		}
@@ -841,15 +573,8 @@ static void test_boot_key(void)
 	char dir[128], cmd[2048], k1[128], k2[128], k3[128], k4[128], tcti[128];
 	int port = 20000 + (int)(getpid() % 20000), rc;
 
-	if (system("{ command -v swtpm && command -v swtpm_ioctl && command -v tpm2_startup; } >/dev/null 2>&1") != 0) {
-		ok(1, "# SKIP swtpm, swtpm_ioctl or tpm2_startup not installed");
+	if (scratch_with("swtpm swtpm_ioctl tpm2_startup", "swtpm", dir, sizeof(dir)))
 		return;
-	}
-	snprintf(dir, sizeof(dir), "%s/ima-export-swtpm.XXXXXX", scratch());
-	if (!mkdtemp(dir)) {
-		ok(0, "boot key: mkdtemp");
-		return;
-	}
 	snprintf(cmd, sizeof(cmd),
 		 "swtpm socket --tpm2 --tpmstate dir=%s --server type=tcp,port=%d,bindaddr=127.0.0.1 "
 		 "--ctrl type=tcp,port=%d,bindaddr=127.0.0.1 --flags not-need-init,startup-clear "
@@ -882,6 +607,214 @@ static void test_boot_key(void)
 		diag("swtpm cleanup");
 }
 
+/* what the system measures while --final runs: grow[i] records after A i */
+struct final_growth {
+	struct world *w;
+	unsigned int grow[12], n, suspend_at;
+};
+
+static void final_on_A(struct fake_state *st, void *arg)
+{
+	struct final_growth *g = arg;
+	unsigned int i = g->n++;
+
+	if (i < 12 && g->grow[i])
+		w_measure(g->w, g->grow[i]);
+	if (g->suspend_at && g->n == g->suspend_at)
+		st->suspend_on_A = -ESTALE;
+}
+
+static int w_final(struct world *w, struct final_growth *g)
+{
+	int rc;
+
+	g->w = w;
+	w->st->on_A = final_on_A;
+	w->st->on_A_arg = g;
+	w->c.final = 1;
+	rc = cmd_export(&w->c);
+	w->c.final = 0;
+	w->st->on_A = NULL;
+	return rc;
+}
+
+/* --final: export again while records keep coming */
+static void test_final(void)
+{
+	struct world w;
+	char why[512] = "";
+	int rc;
+
+	w_init(&w);
+	w_measure(&w, 30);
+	{
+		struct final_growth g = { .grow = { 30, 20, 10, 3 } };
+
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && w.st->nA == 4 && w.st->nD == 4 && w.st->staged_len == 0 &&
+		   w.st->cur_len > 0 && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+		   "final: rounds while each stores more than a few records (31, 30, 20, then 10): 4 rounds, the 3 records measured during the last stay %s",
+		   why);
+	}
+	{
+		struct final_growth g = { .grow = { 0 } };
+
+		w_measure(&w, 25);
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && w.st->cur_len == 0 && w.st->nA == 5 && w_consistent(&w, why, sizeof(why)),
+		   "final: nothing measured meanwhile: one round, the next A finds the list empty %s", why);
+	}
+	{
+		struct final_growth g = { .grow = { 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50 } };
+		unsigned long nA = w.st->nA;
+
+		w_measure(&w, 50);
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && w.st->nA - nA == 10 && w.st->cur_len > 0 && w_consistent(&w, why, sizeof(why)),
+		   "final: a system that measures faster than it exports: it stops after 10 rounds, exit 0 %s", why);
+	}
+	{
+		struct final_growth g = { .grow = { 40, 40, 40 }, .suspend_at = 2 };
+
+		w_export(&w);
+		w_measure(&w, 40);
+		rc = w_final(&w, &g);
+		ok(rc == EX_OK && nchunks(&w, CH_CARRIED) == 1 && w_consistent(&w, why, sizeof(why)),
+		   "final: a kexec capture during the second round (ESTALE): stops, the chunk is carried %s", why);
+		w_kexec(&w, 1);
+		ok(w_consistent(&w, why, sizeof(why)) && w_export(&w) == EX_OK &&
+		   w_consistent(&w, why, sizeof(why)) && all_done(&w),
+		   "final: after that kexec the log is whole and the next export stores only the new records %s", why);
+	}
+	w.st->suspended = 1;
+	w_measure(&w, 2);
+	ok(w_final(&w, &(struct final_growth){ .n = 0 }) == EX_SUSPENDED,
+	   "final: measurement already suspended for kexec (EACCES): exit %d", EX_SUSPENDED);
+	w_free(&w);
+}
+
+/* out has a line that starts with head, and ends with " current" or not */
+static int line_has(const char *out, const char *head, int current)
+{
+	const char *l = strstr(out, head), *nl;
+
+	if (!l || (l != out && l[-1] != '\n'))
+		return 0;
+	nl = strchr(l, '\n');
+	if (!nl)
+		return 0;
+	return (nl - l >= 8 && !strncmp(nl - 8, " current", 8)) == current;
+}
+
+/* boots lists the boots of the store, remove-boot removes an old one */
+static void test_boots(void)
+{
+	struct world w;
+	struct buf out;
+	char why[512] = "", path[512], other[64];
+	struct stat sb;
+	int rc;
+
+	buf_init(&out);
+	w_init(&w);
+	w_measure(&w, 4);
+	w_export(&w);
+	snprintf(other, sizeof(other), "%s", w.c.boot_key);
+	/* a real reboot: the TPM was reset, a new kernel with a new list */
+	w.c.boot_key = "r2-0000000000000000";
+	fake_kexec(w.st, "kernel-2", 0);
+	buf_reset(&w.truth);
+	w_boot_aggregate(&w);
+	w_measure(&w, 2);
+	w_export(&w);
+	w_measure(&w, 1);
+	rc = capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && line_has((char *)out.p, "r1-0000000000000000 chunks=1 records=5 bytes=", 0) &&
+	   line_has((char *)out.p, "r2-0000000000000000 chunks=1 records=3 bytes=", 1),
+	   "boots: both boots with chunks and records, the second one current");
+	w.c.remove_key = w.c.boot_key;
+	rc = cmd_remove_boot(&w.c);
+	snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
+	ok(rc == EX_USAGE && stat(path, &sb) == 0, "remove-boot: the current boot is refused (exit %d) and kept", EX_USAGE);
+	w.c.remove_key = "r7-nosuchboot";
+	ok(cmd_remove_boot(&w.c) == EX_USAGE, "remove-boot: a boot that is not in the store: exit %d", EX_USAGE);
+	w.c.remove_key = "../r1";
+	ok(cmd_remove_boot(&w.c) == EX_USAGE, "remove-boot: a key that is not a boot name (../r1): exit %d", EX_USAGE);
+	/* leftovers of a removal a crash interrupted */
+	snprintf(path, sizeof(path), "mkdir %s/.removing-r0-old && touch %s/.removing-r0-old/00000001.bin",
+		 w.store, w.store);
+	if (system(path))
+		diag("mkdir");
+	{
+		struct store s;
+		char err[256];
+
+		store_open(&s, w.store, w.c.boot_key, NULL, 1, err, sizeof(err));
+		w.c.remove_key = other;
+		rc = cmd_remove_boot(&w.c);
+		store_close(&s);
+		ok(rc == EX_BUSY, "remove-boot: while an export holds the store: exit %d", EX_BUSY);
+	}
+	rc = cmd_remove_boot(&w.c);
+	snprintf(path, sizeof(path), "%s/%s", w.store, other);
+	ok(rc == EX_OK && stat(path, &sb) != 0, "remove-boot: an old boot is removed with its chunks");
+	snprintf(path, sizeof(path), "%s/.removing-r0-old", w.store);
+	ok(stat(path, &sb) != 0, "remove-boot: the leftovers of an interrupted removal go too");
+	rc = capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && !strstr((char *)out.p, "r1-") && !strstr((char *)out.p, "removing") &&
+	   strstr((char *)out.p, "r2-0000000000000000 chunks=1"),
+	   "boots: only the current boot is left");
+	ok(w_consistent(&w, why, sizeof(why)), "remove-boot: the current boot's log is untouched %s", why);
+	w.c.remove_key = NULL;
+	w_free(&w);
+
+	/* no store at all: boots prints nothing, remove-boot creates nothing */
+	w_init(&w);
+	rc = capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && ((char *)out.p)[0] == '\0', "boots: no store yet: nothing listed, exit 0");
+	w.c.remove_key = "r9-x";
+	rc = cmd_remove_boot(&w.c);
+	ok(rc == EX_USAGE && stat(w.store, &sb) != 0, "remove-boot: with no store, exit %d and no store created", EX_USAGE);
+	w.c.remove_key = NULL;
+	w_free(&w);
+	buf_free(&out);
+}
+
+/*
+ * The systemd units pass systemd-analyze verify (with the built program in
+ * place of /usr/bin/ima-export and the man page on MANPATH, which verify
+ * checks too), and a broken copy does not: the check can fail.
+ */
+static void test_units(void)
+{
+	char dir[128], cmd[2048];
+	int rc, rc_bad;
+
+	if (scratch_with("systemd-analyze", "units", dir, sizeof(dir)))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && mkdir -p man/man8 && cp %s/../ima-export.8 man/man8/ && "
+		 "for u in %s/../systemd/*; do sed 's#/usr/bin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export.service ./ima-export.timer ./ima-export-final.service >verify.out 2>&1 && "
+		 "test ! -s verify.out || { sed 's/^/# /' verify.out; exit 1; }",
+		 dir, TESTS_DIR, TESTS_DIR, TESTS_DIR);
+	rc = system(cmd);
+	ok(rc == 0, "units: ima-export.service, ima-export.timer and ima-export-final.service pass systemd-analyze verify, no message");
+	/* a bad value is only a warning: a message fails the check too */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && sed -i 's/^Type=oneshot/Type=oneshoot/' ima-export-final.service && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export-final.service 2>&1 | grep -q oneshoot", dir);
+	rc_bad = !system(cmd);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && sed -i 's/^Type=oneshoot/Type=oneshot/; s#^ExecStop=.*#ExecStop=/nonexistent/ima-export#' ima-export-final.service && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export-final.service >/dev/null 2>&1", dir);
+	ok(rc_bad != 0 && system(cmd) != 0,
+	   "units: systemd-analyze verify warns about a bad Type= and fails on a missing program (the check can fail)");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		diag("cannot remove %s", dir);
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -890,7 +823,10 @@ void test_export(void)
 	test_write_error();
 	test_full_disk();
 	test_kexec();
+	test_final();
 	test_faults();
 	test_cli();
+	test_boots();
+	test_units();
 	test_boot_key();
 }
