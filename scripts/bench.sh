@@ -9,6 +9,9 @@
 # not pass/fail (a boot that fails is reported, its rows say so).
 #   ONLY=NAME,... runs some boots of tests/bench-boots (the report then
 #   reads the raw figures the other boots left)
+# The kernels are all built before the first boot, so that no build runs
+# beside a boot.  Boots with --icount count instructions, not host time:
+# two of them run at once (one host thread each); any other boot runs alone.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$top" || exit 2
@@ -18,46 +21,26 @@ start=$SECONDS
 wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 scripts/deps.sh && scripts/tree.sh && scripts/build-selftests.sh || exit 1
-mkdir -p $out/raw $out/logs
-rm -f $out/logs/ready-* $out/logs/failed-*
-# The kernels are built in the background, in the order the boots first
-# need them, so that a boot runs while the next kernel builds (or waits
-# for the machine's build lock); each boot waits for its own.
 flavours=$(data_lines $boots | while read -r name flavour _; do
-	wanted "$name" && echo "$flavour"; done | awk '!seen[$0]++' | tr '\n' ' ')
-build_all() {
-	for f in "$@"; do
-		if scripts/build-kernel.sh "$f" && scripts/initramfs.sh "$f"; then
-			touch "$out/logs/ready-$f"
-		else
-			touch "$out/logs/failed-$f"
-		fi
+	wanted "$name" && echo "$flavour"; done | awk '!seen[$0]++')
+for f in $flavours; do
+	scripts/build-kernel.sh "$f" && scripts/initramfs.sh "$f" || exit 1
+done
+mkdir -p $out/raw $out/logs
+echo "bench: kernels ready after $((SECONDS - start))s"
+
+# boot NAME FLAVOUR SCENARIOS ARGS: one boot, its TAP in logs/NAME.tap, its
+# figures in raw/NAME.txt; exit status that of scripts/vm.sh.
+boot() {
+	local name=$1 flavour=$2 scenarios=$3 args=$4 opts=() append="" w rc t0=$SECONDS
+	for w in $args; do
+		if [[ $w == --* ]]; then opts+=("$w"); else append="$append $w"; fi
 	done
-}
-# Its own process group, so that every path stops the builds it started.
-# shellcheck disable=SC2086	# one flavour per word
-setsid bash -c "$(declare -f build_all); out=$out; build_all $flavours" \
-	>$out/logs/builds.log 2>&1 </dev/null &
-builder=$!
-trap 'kill -- -$builder 2>/dev/null; wait $builder 2>/dev/null' EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
-echo "bench: building $(echo $flavours) in the background, log in $out/logs/builds.log"
-failed=""
-while read -r name flavour scenarios args; do
-	wanted "$name" || continue
-	while [ ! -e $out/logs/ready-$flavour ] && [ ! -e $out/logs/failed-$flavour ]; do sleep 5; done
-	if [ -e $out/logs/failed-$flavour ]; then
-		echo "bench: kernel $flavour did not build (see $out/logs/builds.log); boot $name skipped"
-		tail -n 20 $out/logs/builds.log
-		failed="$failed $name"
-		continue
-	fi
-	t0=$SECONDS
-	echo "### bench boot $name ($flavour, kernel ready at $((SECONDS - start))s): $args"
-	scripts/vm.sh --name "bench-$name" --flavour "$flavour" --timeout 1800 \
-		--append "$args" "$scenarios" </dev/null >$out/logs/$name.tap 2>&1 ||
-		failed="$failed $name"
-	grep '^not ok' $out/logs/$name.tap
+	# tsc=reliable: without it the TSC is marked unstable under TCG and
+	# sched_clock, lock_stat's clock, is clamped to the tick
+	scripts/vm.sh --name "bench-$name" --flavour "$flavour" --timeout 2400 "${opts[@]}" \
+		--append "tsc=reliable$append" "$scenarios" </dev/null >$out/logs/$name.tap 2>&1
+	rc=$?
 	cp build/vm/bench-$name/console.log $out/logs/$name.console
 	tr -d '\r' <build/vm/bench-$name/tap.log | sed -n 's/^# bench //p' >$out/raw/$name.txt
 	# The capture at kexec -e: the IMA lock events that tp_printk put on
@@ -72,8 +55,37 @@ while read -r name flavour scenarios args; do
 			else if (lock in at) { print "capture", n, lock, at[lock], t; delete at[lock] }
 		}
 		/Linux version/ { n = 0 }' >>$out/raw/$name.txt
-	echo "bench: boot $name took $((SECONDS - t0))s"
+	echo "bench: boot $name ($flavour: $args) took $((SECONDS - t0))s, exit $rc"
+	grep '^not ok' $out/logs/$name.tap
+	return $rc
+}
+
+declare -A running=()	# pid -> name of the boots in the background
+failed=""
+# reap_one: wait for one boot in the background to end
+reap_one() {
+	local pid
+	wait -n -p pid "${!running[@]}" || failed="$failed ${running[$pid]}"
+	unset "running[$pid]"
+}
+# On every path: vm.sh, the child of each background boot, stops its QEMU
+# and swtpm on SIGTERM.
+trap 'for p in "${!running[@]}"; do pkill -TERM -P $p; done; wait' EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+while read -r name flavour scenarios args; do
+	wanted "$name" || continue
+	if [[ " $args " == *" --icount "* ]]; then
+		[ ${#running[@]} -lt 2 ] || reap_one
+		echo "### bench boot $name (in the background)"
+		boot "$name" "$flavour" "$scenarios" "$args" &
+		running[$!]=$name
+	else
+		while [ ${#running[@]} -gt 0 ]; do reap_one; done
+		echo "### bench boot $name (alone)"
+		boot "$name" "$flavour" "$scenarios" "$args" || failed="$failed $name"
+	fi
 done < <(data_lines $boots)
+while [ ${#running[@]} -gt 0 ]; do reap_one; done
 
 python3 scripts/bench-report.py $out && cat $out/results.md
 echo "bench: wall time $((SECONDS - start))s; results in $out/results.md, plot $out/memory.png"

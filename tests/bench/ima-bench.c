@@ -6,20 +6,25 @@
  * file.  Results are "KEY VALUE..." lines on stdout; the scenario prefixes
  * them for scripts/bench.sh.
  *
- *   ima-bench measure DIR N            add N records
- *   ima-bench latency DIR N [AD|N]     time N measurements, idle or busy
+ *   ima-bench measure DIR N [JOBS]     add N records (JOBS processes)
+ *   ima-bench latency DIR N ROUNDS MODE[,MODE...]
+ *                                      time N measurements in each MODE:
+ *                                      idle, spin, AD or N (see busy())
  *   ima-bench read FILE REPEAT         read FILE REPEAT times, best time
  *
  * A record is added by reading a new file owned by the uid the test policy
  * measures (tests/guest/lib.sh: OWNER); the file is unlinked at once so
  * that the dentries and inodes do not count as the records' memory.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,11 +103,26 @@ static void on_term(int sig)
 	stop = 1;
 }
 
+/* Run the caller on one CPU (when the machine has it), so that the busy
+ * process and the measuring one do not take turns on the same CPU. */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu >= sysconf(_SC_NPROCESSORS_ONLN))
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
 /*
- * The busy process: stage and delete (AD), or delete the older half of the
- * current list (N), in a loop until SIGTERM, which it takes only between
- * two rounds (so that nothing is left staged); then it reports how many
- * rounds succeeded.
+ * The busy process, until SIGTERM, which it takes only between two rounds
+ * (so that nothing is left staged); then it reports how many rounds
+ * succeeded.  AD: stage and delete; N: delete the older half of the
+ * current list; spin: the same open/write/close calls on /dev/null, the
+ * control that uses a CPU as much without taking any IMA lock.
  */
 static void busy(const char *mode, int report)
 {
@@ -110,16 +130,20 @@ static void busy(const char *mode, int report)
 	char req[32];
 
 	signal(SIGTERM, on_term);
+	pin(1);
 	while (!stop) {
 		if (!strcmp(mode, "AD")) {
 			if (!write_req(IMA "binary_runtime_measurements_staged", "A") &&
 			    !write_req(IMA "binary_runtime_measurements_staged", "D"))
 				ok++;
-		} else {
+		} else if (!strcmp(mode, "N")) {
 			unsigned long n = count_records() / 2;
 
 			snprintf(req, sizeof(req), "%lu", n ? n : 1);
 			if (!write_req(IMA "binary_runtime_measurements", req))
+				ok++;
+		} else {
+			if (!write_req("/dev/null", "A") && !write_req("/dev/null", "D"))
 				ok++;
 		}
 	}
@@ -135,16 +159,24 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmd_latency(const char *dir, unsigned long n, const char *mode)
+#define MAX_MODES 4
+static const char *const mode_names[MAX_MODES] = { "idle", "spin", "AD", "N" };
+
+struct samples {
+	double *t;
+	unsigned long n, busy_ok;
+	int wanted;
+};
+
+/* Time @n measurements while the busy process of @mode (or none) runs. */
+static void timed_block(const char *dir, const char *mode, struct samples *s,
+			unsigned long n)
 {
-	double *t = calloc(n, sizeof(*t)), sum = 0;
 	unsigned long i, done = 0;
 	int pipefd[2];
 	pid_t child = 0;
 
-	if (!n || !t)
-		die("latency: N must be at least 1");
-	if (mode) {
+	if (strcmp(mode, "idle")) {
 		if (pipe(pipefd))
 			die("pipe");
 		child = fork();
@@ -157,33 +189,97 @@ static int cmd_latency(const char *dir, unsigned long n, const char *mode)
 		close(pipefd[1]);
 		usleep(100000);	/* let it start */
 	}
-	for (i = 0; i < n; i++) {
-		t[i] = measure_one(dir, i);
-		sum += t[i];
-	}
+	for (i = 0; i < n; i++, s->n++)
+		s->t[s->n] = measure_one(dir, s->n);
 	if (child) {
 		kill(child, SIGTERM);
 		if (read(pipefd[0], &done, sizeof(done)) != sizeof(done))
 			die("busy process");
+		close(pipefd[0]);
 		waitpid(child, NULL, 0);
+		s->busy_ok += done;
 	}
-	qsort(t, n, sizeof(*t), cmp_double);
-	/* microseconds: p50 p99 max mean, then the busy requests that succeeded */
-	printf("p50 %.1f p99 %.1f max %.1f mean %.1f n %lu busy_ok %lu\n",
-	       t[n / 2] * 1e6, t[(n * 99) / 100] * 1e6, t[n - 1] * 1e6,
-	       sum / n * 1e6, n, done);
-	free(t);
+}
+
+/*
+ * latency DIR N ROUNDS MODES: N measurements per mode, in ROUNDS rounds
+ * that take the modes in turn (so that a slower or faster spell of the
+ * machine falls on every mode alike), one line per mode.
+ */
+static int cmd_latency(const char *dir, unsigned long n, unsigned long rounds,
+		       const char *modes)
+{
+	struct samples s[MAX_MODES] = { 0 };
+	unsigned long r, per;
+	int m;
+
+	for (m = 0; m < MAX_MODES; m++) {
+		const char *p = strstr(modes, mode_names[m]);
+		size_t len = strlen(mode_names[m]);
+
+		s[m].wanted = p && (p == modes || p[-1] == ',') &&
+			      (p[len] == ',' || !p[len]);
+		if (s[m].wanted && !(s[m].t = calloc(n, sizeof(double))))
+			die("calloc");
+	}
+	if (!n || !rounds || n % rounds) {
+		fprintf(stderr, "latency: N must be a multiple of ROUNDS\n");
+		return 2;
+	}
+	pin(0);
+	per = n / rounds;
+	for (r = 0; r < rounds; r++)
+		for (m = 0; m < MAX_MODES; m++)
+			if (s[m].wanted)
+				timed_block(dir, mode_names[m], &s[m], per);
+	for (m = 0; m < MAX_MODES; m++) {
+		double sum = 0, *t = s[m].t;
+		unsigned long i;
+
+		if (!s[m].wanted)
+			continue;
+		for (i = 0; i < n; i++)
+			sum += t[i];
+		qsort(t, n, sizeof(*t), cmp_double);
+		/* microseconds: p50 p99 max mean, then the busy requests done */
+		printf("%s p50 %.1f p99 %.1f max %.1f mean %.1f n %lu busy_ok %lu\n",
+		       mode_names[m], t[n / 2] * 1e6, t[(n * 99) / 100] * 1e6,
+		       t[n - 1] * 1e6, sum / n * 1e6, n, s[m].busy_ok);
+		free(t);
+	}
 	return 0;
 }
 
-static int cmd_measure(const char *dir, unsigned long n)
+/* measure DIR N JOBS: N records added by JOBS processes at once (in
+ * subdirectories of DIR), as fast as the kernel takes them. */
+static int cmd_measure(const char *dir, unsigned long n, unsigned long jobs)
 {
 	double t0 = now(), dt;
-	unsigned long i;
+	unsigned long i, j;
+	int failed = 0, status;
+	char sub[256];
 
-	for (i = 0; i < n; i++)
-		measure_one(dir, i);
+	if (!jobs)
+		jobs = 1;
+	for (j = 0; j < jobs; j++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/j%lu", dir, j);
+		if (mkdir(sub, 0755) && errno != EEXIST)
+			die(sub);
+		for (i = j; i < n; i += jobs)
+			measure_one(sub, i);
+		exit(0);
+	}
+	while (wait(&status) > 0)
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status);
 	dt = now() - t0;
+	if (failed)
+		return 1;
 	printf("records %lu seconds %.3f per_s %.0f\n", n, dt, dt > 0 ? n / dt : 0);
 	return 0;
 }
@@ -219,14 +315,14 @@ static int cmd_read(const char *file, int repeat)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "measure"))
-		return cmd_measure(argv[2], strtoul(argv[3], NULL, 10));
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "latency") &&
-	    (argc == 4 || !strcmp(argv[4], "AD") || !strcmp(argv[4], "N")))
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "measure"))
+		return cmd_measure(argv[2], strtoul(argv[3], NULL, 10),
+				   argc == 5 ? strtoul(argv[4], NULL, 10) : 1);
+	if (argc == 6 && !strcmp(argv[1], "latency"))
 		return cmd_latency(argv[2], strtoul(argv[3], NULL, 10),
-				   argc == 5 ? argv[4] : NULL);
+				   strtoul(argv[4], NULL, 10), argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "read"))
 		return cmd_read(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: ima-bench measure DIR N | latency DIR N [AD|N] | read FILE REPEAT\n");
+	fprintf(stderr, "usage: ima-bench measure DIR N [JOBS] | latency DIR N ROUNDS MODE[,MODE...] | read FILE REPEAT\n");
 	return 2;
 }

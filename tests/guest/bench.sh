@@ -1,12 +1,18 @@
 # The guest side of `make bench` (scripts/bench.sh, tests/bench-boots).
 # The steps to run come from the kernel command line,
 #   imatest.bench=STEP[,STEP...]   each STEP is NAME[:ARG:ARG...]
-#   cost:N             N measurements timed, before anything else touches IMA
+#   cost:N             N measurements, before anything else touches IMA:
+#                      their time in the kernel less the TPM extend
+#                      (function_graph), and the open() as user space sees it
 #   sweep:S1:S2:...    at each list size: read the list, kexec -s -l and -s -p
-#                      loads, then A, read _staged, D, grow again, N (with the
-#                      series); hold times from /proc/lock_stat
-#   busy:N             N measurements timed idle, then while another process
-#                      loops A+D, then N
+#                      loads (3 each), then with the series N of half the
+#                      list, grow again, A, read _staged, D; hold times from
+#                      /proc/lock_stat
+#   busy:N             N measurements timed in each of: idle, while another
+#                      process spins on /dev/null (the control), loops A+D,
+#                      loops N; in 10 rounds that take the four in turn
+#   view:N             N records in the kernel, read raw and through
+#                      ima-export's FUSE view (an empty store: same bytes)
 #   clear              A and D: an empty list for the steps after it
 #   memory:K:R:MODE    R rounds of K records, MODE keep or export (ima-export
 #                      after each round); kernel memory after each round
@@ -39,7 +45,7 @@ EOF
 grow_to() {
 	have=$(nr_records)
 	[ "$have" -ge "$1" ] && return 0
-	out=$($BENCH measure $FILES $(($1 - have))) || {
+	out=$($BENCH measure $FILES $(($1 - have)) 2) || {
 		tap "not ok" "add $(($1 - have)) records"; return 1; }
 	fig rate $out
 }
@@ -73,6 +79,12 @@ held() {
 	done
 }
 
+# slabs: the bytes of the objects in use of each slab cache (for the
+# report's "where the kept bytes are")
+slabs() {
+	awk 'NR > 2 && $2 * $4 > 0 { printf " %s=%d", $1, $2 * $4 }' /proc/slabinfo
+}
+
 req() { printf '%s' "$2" >"$1"; }
 # busybox date has no %N: /proc/uptime, to the 10 ms
 uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
@@ -92,9 +104,43 @@ traced_load() {
 	kexec -s "$@" -u
 }
 
+# step_cost N: the time a measurement takes in the kernel, less the TPM
+# extend (the same swtpm round trip on every kernel, and under TCG the
+# largest and noisiest part), from function_graph on process_measurement
+# and tpm_pcr_extend; and the open() as ima-bench times it.
 step_cost() {
-	out=$($BENCH latency $FILES "$1") || { tap "not ok" "time $1 measurements"; return 1; }
+	warming=1
+	$BENCH measure $FILES 200 >/dev/null || { tap "not ok" "warm up: 200 measurements"; return 1; }
+	warming=""
+	grep -qx process_measurement $TRACE/available_filter_functions ||
+		{ tap "not ok" "cost: process_measurement can be traced"; return 1; }
+	echo 8192 >$TRACE/buffer_size_kb
+	echo "process_measurement tpm_pcr_extend" >$TRACE/set_ftrace_filter
+	echo function_graph >$TRACE/current_tracer
+	: >$TRACE/trace
+	out=$($BENCH latency $FILES "$1" 1 idle) || { tap "not ok" "time $1 measurements"; return 1; }
+	# ima-bench runs on CPU 0; a measurement is a process_measurement()
+	# that called tpm_pcr_extend(); the trace is read before the tracer is
+	# switched off (which empties it)
+	tr -d '\r' <$TRACE/trace | awk -F'|' '
+		$1 !~ /^ *0\)/ { next }
+		{ us = ""; if (match($1, /[0-9]+\.[0-9]+ us/)) us = substr($1, RSTART, RLENGTH - 3) }
+		$2 ~ /process_measurement\(\) \{/ { open = 1; tpm = ""; next }
+		open && $2 ~ /tpm_pcr_extend\(\);/ { tpm = us; next }
+		open && $2 ~ /^ *\}/ { if (tpm != "") print us - tpm; open = 0 }' |
+		sort -n >$WORK/cost.us
+	echo nop >$TRACE/current_tracer
+	echo >$TRACE/set_ftrace_filter
+	n=$(wc -l <$WORK/cost.us)
+	[ "$n" -ge $(($1 * 9 / 10)) ] || {
+		tap "not ok" "cost: $n of $1 measurements found in the trace" \
+			"$(grep -c . $TRACE/trace) lines traced"
+		return 1
+	}
+	fig cost kernel $(awk '{ t[NR] = $1; s += $1 }
+		END { printf "p50 %.2f mean %.2f n %d", t[int(NR / 2) + 1], s / NR, NR }' $WORK/cost.us)
 	fig latency cost $out
+	tap ok "cost of $1 measurements"
 }
 
 step_sweep() {
@@ -110,17 +156,20 @@ sweep_at() {
 	grow_to "$1" || return
 	size=$(nr_records)
 	fig read orig "$size" $($BENCH read $BIN 5)
-	traced_load "$size" l -l || return
-	traced_load "$size" p -p || return
+	for i in 1 2 3; do
+		traced_load "$size" l -l || return
+		traced_load "$size" p -p || return
+	done
 	[ -e $BIN"_staged" ] || return 0
+	if ! grep -qw ima_flush_htable /proc/cmdline; then
+		held N "$size" req $BIN $((size / 2)) || return
+		grow_to "$size" || return
+	fi
+	size=$(nr_records)
 	held A "$size" req $BIN"_staged" A || return
 	fig read staged "$size" $($BENCH read $BIN"_staged" 5)
 	held D "$size" req $BIN"_staged" D || return
 	fig mem after-D "$size" "$(memory)"
-	grep -qw ima_flush_htable /proc/cmdline && return
-	grow_to "$size" || return
-	n=$(nr_records)
-	held N "$n" req $BIN "$n"
 }
 
 step_clear() {
@@ -128,12 +177,35 @@ step_clear() {
 }
 
 step_busy() {
-	for mode in idle AD N; do
-		arg=$mode; [ $mode = idle ] && arg=""
-		out=$($BENCH latency $FILES "$1" $arg) || { tap "not ok" "time $1 measurements ($mode)"; return 1; }
-		fig latency "$mode" $out
+	out=$($BENCH latency $FILES "$1" 10 idle,spin,AD,N) ||
+		{ tap "not ok" "time $1 measurements in each mode"; return 1; }
+	echo "$out" | while read -r line; do fig latency $line; done
+	tap ok "latency idle, with a spinning control and with A+D and N"
+}
+
+# step_view N: the FUSE view of ima-export over an empty store shows the
+# kernel's files byte for byte: read both, same records.
+step_view() {
+	grow_to "$1" || return
+	view=$WORK/view
+	mkdir -p $view
+	ima-export -q --store $WORK/view-store mount --foreground $view 2>$WORK/view.err &
+	pid=$!
+	for i in $(seq 600); do
+		grep -q " $view fuse.ima-export " /proc/mounts && break
+		sleep 0.1
 	done
-	tap ok "latency idle and busy"
+	if cmp -s $view/binary_runtime_measurements $BIN; then
+		n=$(nr_records)
+		fig read raw-bin "$n" $($BENCH read $BIN 5)
+		fig read view-bin "$n" $($BENCH read $view/binary_runtime_measurements 5)
+		fig read raw-ascii "$n" $($BENCH read $ASCII 5)
+		fig read view-ascii "$n" $($BENCH read $view/ascii_runtime_measurements 5)
+		tap ok "view: read $n records raw and through the FUSE view"
+	else
+		tap "not ok" "view: the FUSE view shows the kernel's list" "$(tail -n 3 $WORK/view.err)"
+	fi
+	kill $pid && wait $pid
 }
 
 step_memory() {
@@ -148,6 +220,7 @@ step_memory() {
 			fig export "$r" "$k" ms $(($(uptime_ms) - t0))
 		fi
 		fig mem round "$r" $((r * k)) "$(memory)"
+		[ "$r" = 1 ] || [ "$r" = "$rounds" ] && fig slabs "$r" "$(slabs)"
 	done
 	tap ok "memory: $rounds rounds of $k records ($mode)"
 }
