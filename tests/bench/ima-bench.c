@@ -12,6 +12,9 @@
  *                                      idle, spin, AD or N (see busy())
  *   ima-bench read FILE REPEAT         read FILE REPEAT times, best time
  *
+ * latency marks each block of measurements in the ftrace buffer (when
+ * debugfs is mounted) for the in-kernel times of tests/guest/bench.sh.
+ *
  * A record is added by reading a new file owned by the uid the test policy
  * measures (tests/guest/lib.sh: OWNER); the file is unlinked at once so
  * that the dentries and inodes do not count as the records' memory.
@@ -46,16 +49,22 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Add one record; return the time the measuring open() took, in seconds. */
-static double measure_one(const char *dir, unsigned long i)
+/*
+ * Add one record; return the time the measuring open() took, in seconds.
+ * Every file has content of its own (this process's salt and a counter):
+ * the same content under the same name would be found in IMA's hash table
+ * and add no record, nor extend the TPM.
+ */
+static double measure_one(const char *dir)
 {
-	static unsigned long salt;
+	static unsigned long salt, i;
 	char path[256], content[64];
 	double t0, t;
 	int fd, n;
 
 	if (!salt)
 		salt = (unsigned long)now() ^ (unsigned long)getpid() << 20;
+	i++;
 	snprintf(path, sizeof(path), "%s/m%lu", dir, i);
 	n = snprintf(content, sizeof(content), "%lx %lu\n", salt, i);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -127,26 +136,32 @@ static void pin(int cpu)
 static void busy(const char *mode, int report)
 {
 	unsigned long ok = 0;
+	int err = 0;
 	char req[32];
 
 	signal(SIGTERM, on_term);
 	pin(1);
 	while (!stop) {
 		if (!strcmp(mode, "AD")) {
-			if (!write_req(IMA "binary_runtime_measurements_staged", "A") &&
-			    !write_req(IMA "binary_runtime_measurements_staged", "D"))
-				ok++;
+			err = write_req(IMA "binary_runtime_measurements_staged", "A");
+			if (!err)
+				err = write_req(IMA "binary_runtime_measurements_staged", "D");
 		} else if (!strcmp(mode, "N")) {
 			unsigned long n = count_records() / 2;
 
 			snprintf(req, sizeof(req), "%lu", n ? n : 1);
-			if (!write_req(IMA "binary_runtime_measurements", req))
-				ok++;
+			err = write_req(IMA "binary_runtime_measurements", req);
 		} else {
-			if (!write_req("/dev/null", "A") && !write_req("/dev/null", "D"))
-				ok++;
+			err = write_req("/dev/null", "A");
+			if (!err)
+				err = write_req("/dev/null", "D");
 		}
+		if (!err)
+			ok++;
 	}
+	if (err)
+		fprintf(stderr, "busy %s: %lu rounds done, the last failed: %s\n",
+			mode, ok, strerror(err));
 	if (write(report, &ok, sizeof(ok)) != sizeof(ok))
 		exit(1);
 	exit(0);
@@ -167,6 +182,21 @@ struct samples {
 	unsigned long n, busy_ok;
 	int wanted;
 };
+
+/*
+ * Write "ima-bench block MODE" into the ftrace buffer (where the caller
+ * has a tracer on), so that the measurements traced after it can be told
+ * apart by mode.
+ */
+static void mark(const char *mode)
+{
+	static int fd = -2;
+
+	if (fd == -2)
+		fd = open("/sys/kernel/debug/tracing/trace_marker", O_WRONLY);
+	if (fd >= 0 && dprintf(fd, "ima-bench block %s\n", mode) < 0)
+		die("trace_marker");
+}
 
 /* Time @n measurements while the busy process of @mode (or none) runs. */
 static void timed_block(const char *dir, const char *mode, struct samples *s,
@@ -189,8 +219,9 @@ static void timed_block(const char *dir, const char *mode, struct samples *s,
 		close(pipefd[1]);
 		usleep(100000);	/* let it start */
 	}
+	mark(mode);
 	for (i = 0; i < n; i++, s->n++)
-		s->t[s->n] = measure_one(dir, s->n);
+		s->t[s->n] = measure_one(dir);
 	if (child) {
 		kill(child, SIGTERM);
 		if (read(pipefd[0], &done, sizeof(done)) != sizeof(done))
@@ -272,7 +303,7 @@ static int cmd_measure(const char *dir, unsigned long n, unsigned long jobs)
 		if (mkdir(sub, 0755) && errno != EEXIST)
 			die(sub);
 		for (i = j; i < n; i += jobs)
-			measure_one(sub, i);
+			measure_one(sub);
 		exit(0);
 	}
 	while (wait(&status) > 0)

@@ -3,14 +3,16 @@
 #   imatest.bench=STEP[,STEP...]   each STEP is NAME[:ARG:ARG...]
 #   cost:N             N measurements, before anything else touches IMA:
 #                      their time in the kernel less the TPM extend
-#                      (function_graph), and the open() as user space sees it
+#                      (traced_measurements), and the open() as user space
+#                      sees it
 #   sweep:S1:S2:...    at each list size: read the list, kexec -s -l and -s -p
 #                      loads (3 each), then with the series N of half the
 #                      list, grow again, A, read _staged, D; hold times from
 #                      /proc/lock_stat
-#   busy:N             N measurements timed in each of: idle, while another
-#                      process spins on /dev/null (the control), loops A+D,
-#                      loops N; in 10 rounds that take the four in turn
+#   busy:N             N measurements timed, as cost, in each of: idle,
+#                      while another process spins on /dev/null (a CPU as
+#                      busy, no IMA lock), loops A+D, loops N; in 10 rounds
+#                      that take the four in turn
 #   view:N             N records in the kernel, read raw and through
 #                      ima-export's FUSE view (an empty store: same bytes)
 #   clear              A and D: an empty list for the steps after it
@@ -104,42 +106,54 @@ traced_load() {
 	kexec -s "$@" -u
 }
 
-# step_cost N: the time a measurement takes in the kernel, less the TPM
-# extend (the same swtpm round trip on every kernel, and under TCG the
-# largest and noisiest part), from function_graph on process_measurement
-# and tpm_pcr_extend; and the open() as ima-bench times it.
+# traced_measurements COMMAND...: run COMMAND (an ima-bench latency, on
+# CPU 0) with function_graph on process_measurement and tpm_pcr_extend, and
+# print "MODE US" for every measurement it made: the time in the kernel
+# less the TPM extend (the same swtpm round trip on every kernel, and under
+# TCG the largest and noisiest part; a wait for ima_extend_list_mutex is
+# outside it, so it counts).  MODE is that of ima-bench's last trace
+# marker.  The trace is read before the tracer is switched off (which
+# empties it).
+traced_measurements() {
+	echo 16384 >$TRACE/buffer_size_kb
+	echo "process_measurement tpm_pcr_extend" >$TRACE/set_ftrace_filter
+	echo function_graph >$TRACE/current_tracer
+	: >$TRACE/trace
+	out=$("$@") || return
+	tr -d '\r' <$TRACE/trace | awk -F'|' '
+		$1 !~ /^ *0\)/ { next }
+		$2 ~ /ima-bench block/ { mode = $2; sub(/.*block /, "", mode); sub(/ .*/, "", mode); next }
+		{ us = ""; if (match($1, /[0-9]+\.[0-9]+ us/)) us = substr($1, RSTART, RLENGTH - 3) }
+		$2 ~ /process_measurement\(\) \{/ { open = 1; tpm = ""; next }
+		open && $2 ~ /tpm_pcr_extend\(\);/ { tpm = us; next }
+		open && $2 ~ /^ *\}/ { if (tpm != "") print mode, us - tpm; open = 0 }'
+	echo nop >$TRACE/current_tracer
+	echo >$TRACE/set_ftrace_filter
+	echo "$out" >$WORK/latency.out
+}
+
+# kernel_figures MODE N: p50, p99, max, mean of MODE's times in
+# $WORK/traced, if at least 90% of its N measurements are there
+kernel_figures() {
+	awk -v m="$1" '$1 == m { print $2 }' $WORK/traced | sort -n >$WORK/traced.1
+	got=$(wc -l <$WORK/traced.1)
+	[ "$got" -ge $(($2 * 9 / 10)) ] || { echo "$got of $2 measurements of $1 found in the trace"; return 1; }
+	awk '{ t[NR] = $1; s += $1 } END {
+		printf "p50 %.2f p99 %.2f max %.2f mean %.2f n %d", t[int(NR / 2) + 1],
+			t[int(NR * 99 / 100) + 1], t[NR], s / NR, NR }' $WORK/traced.1
+}
+
+# step_cost N: the in-kernel time of N measurements before anything else
+# touches IMA, and their open() as user space sees it.
 step_cost() {
 	warming=1
 	$BENCH measure $FILES 200 >/dev/null || { tap "not ok" "warm up: 200 measurements"; return 1; }
 	warming=""
-	grep -qx process_measurement $TRACE/available_filter_functions ||
-		{ tap "not ok" "cost: process_measurement can be traced"; return 1; }
-	echo 8192 >$TRACE/buffer_size_kb
-	echo "process_measurement tpm_pcr_extend" >$TRACE/set_ftrace_filter
-	echo function_graph >$TRACE/current_tracer
-	: >$TRACE/trace
-	out=$($BENCH latency $FILES "$1" 1 idle) || { tap "not ok" "time $1 measurements"; return 1; }
-	# ima-bench runs on CPU 0; a measurement is a process_measurement()
-	# that called tpm_pcr_extend(); the trace is read before the tracer is
-	# switched off (which empties it)
-	tr -d '\r' <$TRACE/trace | awk -F'|' '
-		$1 !~ /^ *0\)/ { next }
-		{ us = ""; if (match($1, /[0-9]+\.[0-9]+ us/)) us = substr($1, RSTART, RLENGTH - 3) }
-		$2 ~ /process_measurement\(\) \{/ { open = 1; tpm = ""; next }
-		open && $2 ~ /tpm_pcr_extend\(\);/ { tpm = us; next }
-		open && $2 ~ /^ *\}/ { if (tpm != "") print us - tpm; open = 0 }' |
-		sort -n >$WORK/cost.us
-	echo nop >$TRACE/current_tracer
-	echo >$TRACE/set_ftrace_filter
-	n=$(wc -l <$WORK/cost.us)
-	[ "$n" -ge $(($1 * 9 / 10)) ] || {
-		tap "not ok" "cost: $n of $1 measurements found in the trace" \
-			"$(grep -c . $TRACE/trace) lines traced"
-		return 1
-	}
-	fig cost kernel $(awk '{ t[NR] = $1; s += $1 }
-		END { printf "p50 %.2f mean %.2f n %d", t[int(NR / 2) + 1], s / NR, NR }' $WORK/cost.us)
-	fig latency cost $out
+	traced_measurements $BENCH latency $FILES "$1" 1 idle >$WORK/traced ||
+		{ tap "not ok" "time $1 measurements"; return 1; }
+	k=$(kernel_figures idle "$1") || { tap "not ok" "cost of $1 measurements" "$k"; return 1; }
+	fig cost kernel $k
+	fig latency cost $(cat $WORK/latency.out)
 	tap ok "cost of $1 measurements"
 }
 
@@ -176,10 +190,17 @@ step_clear() {
 	req $BIN"_staged" A && req $BIN"_staged" D || { tap "not ok" "clear the list (A, D)"; return 1; }
 }
 
+# step_busy N: N measurements in each mode, in the kernel (less the TPM
+# extend, as step_cost) and as user space sees them.
 step_busy() {
-	out=$($BENCH latency $FILES "$1" 10 idle,spin,AD,N) ||
+	modes="idle spin AD N"
+	traced_measurements $BENCH latency $FILES "$1" 10 "$(echo $modes | tr ' ' ,)" >$WORK/traced ||
 		{ tap "not ok" "time $1 measurements in each mode"; return 1; }
-	echo "$out" | while read -r line; do fig latency $line; done
+	while read -r line; do fig latency $line; done <$WORK/latency.out
+	for m in $modes; do
+		k=$(kernel_figures "$m" "$1") || { tap "not ok" "latency in the kernel, $m" "$k"; return 1; }
+		fig kernel-latency "$m" $k
+	done
 	tap ok "latency idle, with a spinning control and with A+D and N"
 }
 
