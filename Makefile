@@ -7,7 +7,7 @@ SHELL := /bin/bash
 help:
 	@echo "make demo    build the patched kernel, boot it with a TPM, show staging"
 	@echo "make check   run every test (lint, host, kselftests, kexec) and count"
-	@echo "make bench   boot the bench kernels, print the table of figures (~40 min)"
+	@echo "make bench   boot the bench kernels, print the table of figures (~25 min)"
 	@echo "make deps | tree | kernel | initramfs | lint | export | clean"
 
 deps:

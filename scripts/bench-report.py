@@ -168,6 +168,14 @@ if "idle" in lat and "spin" in lat:
             f"requests done; open(): {u.get('p50', 0):.0f} / {u.get('p99', 0):.0f} / "
             f"{u.get('max', 0):.0f}); p99 ÷ idle p99 = {ri:.2f} (÷ control p99 = {r:.2f})",
             "p99 <= 1.1x idle", ri <= 1.1)
+    waits = [kv(w) for w in lines("busy", "waits", "busy")]
+    if waits:
+        n = sum(lat[m]["n"] for m in ("AD", "N") if m in lat)
+        row("measurements that waited for ima_extend_list_mutex while A, D and N ran "
+            "(lock_stat's contention points)",
+            f"{waits[0]['measurements']:.0f} of {n:.0f} measurements; requests that waited for "
+            f"a measurement (which holds it across the TPM extend, as on stock): "
+            f"{waits[0]['requests']:.0f}")
 else:
     missing("latency of one measurement, idle and busy", "no figure", "p99 <= 1.1x idle")
 

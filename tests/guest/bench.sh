@@ -194,8 +194,18 @@ step_clear() {
 # extend, as step_cost) and as user space sees them.
 step_busy() {
 	modes="idle spin AD N"
+	echo 0 >/proc/lock_stat
 	traced_measurements $BENCH latency $FILES "$1" 10 "$(echo $modes | tr ' ' ,)" >$WORK/traced ||
 		{ tap "not ok" "time $1 measurements in each mode"; return 1; }
+	# lock_stat's contention points of ima_extend_list_mutex (the code that
+	# waited for it; only A, D and N take it besides the measurements):
+	# the measurements that waited, and the requests that did
+	awk '/^ *ima_extend_list_mutex:/ { on = 1; next }
+		on && /-----/ { if (++dash == 2) exit; next }
+		on && dash == 1 && $1 == "ima_extend_list_mutex" {
+			if ($NF ~ /^ima_add_template_entry/) m += $2; else r += $2 }
+		END { printf "measurements %d requests %d\n", m, r }' /proc/lock_stat >$WORK/waits
+	fig waits busy $(cat $WORK/waits)
 	while read -r line; do fig latency $line; done <$WORK/latency.out
 	for m in $modes; do
 		k=$(kernel_figures "$m" "$1") || { tap "not ok" "latency in the kernel, $m" "$k"; return 1; }
