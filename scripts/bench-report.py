@@ -283,6 +283,16 @@ if "flush" in curves and "staging" in curves:
         f"{back * 100:.1f}% ({left:.0f} B kept of {full:.0f} B per record)", ">= 98%", back >= 0.98)
 else:
     missing("ima_flush_htable: memory given back", "no figure", ">= 98%")
+for boot in ("export", "flush"):
+    meas = lines(boot, "mem", "measured")
+    done = {w[0]: w for w in lines(boot, "mem", "round")}
+    if meas and meas[-1][0] in done:
+        r = meas[-1][0]
+        before = done.get(str(int(r) - 1))
+        row(f"kernel memory in the last round of the {boot} boot: before / after measuring "
+            f"{int(meas[-1][1]) - int(before[1]) if before else 0} records / after the export's D",
+            (f"{kmem(kv(before[2:])) / 1024:.0f} KiB / " if before else "? / ")
+            + f"{kmem(kv(meas[-1][2:])) / 1024:.0f} KiB / {kmem(kv(done[r][2:])) / 1024:.0f} KiB")
 for boot in ("staging", "flush"):
     d = lines(boot, "mem", "after-D")
     if d:
