@@ -11,7 +11,7 @@
 #                      /proc/lock_stat
 #   busy:N             N measurements timed, as cost, in each of: idle,
 #                      while another process spins on /dev/null (a CPU as
-#                      busy, no IMA lock), loops A+D, loops N; in 10 rounds
+#                      busy, no IMA lock), loops A+D, loops N; in 50 rounds
 #                      that take the four in turn
 #   view:N             N records in the kernel, read raw and through
 #                      ima-export's FUSE view (an empty store: same bytes)
@@ -195,7 +195,7 @@ step_clear() {
 step_busy() {
 	modes="idle spin AD N"
 	echo 0 >/proc/lock_stat
-	traced_measurements $BENCH latency $FILES "$1" 10 "$(echo $modes | tr ' ' ,)" >$WORK/traced ||
+	traced_measurements $BENCH latency $FILES "$1" 50 "$(echo $modes | tr ' ' ,)" >$WORK/traced ||
 		{ tap "not ok" "time $1 measurements in each mode"; return 1; }
 	# lock_stat's contention points of ima_extend_list_mutex (the code that
 	# waited for it; only A, D and N take it besides the measurements):
