@@ -252,22 +252,37 @@ kept_doc = None
 if os.path.exists(doc):
     m = re.search(r"in a (\d+)-byte slab\s+object", open(doc).read())
     kept_doc = int(m.group(1)) if m else None
+def cache_growth(boot, pick):
+    """Bytes per record by which the slab caches that pick() names grew in
+    use, from the first round's snapshot to the last; None without both."""
+    snaps = {int(w[0]): dict(x.split("=") for x in w[1:]) for w in lines(boot, "slabs")}
+    pts = curves.get(boot, ("", []))[1]
+    if len(snaps) < 2 or len(pts) <= max(snaps):
+        return None
+    r0, r1 = min(snaps), max(snaps)
+    grew = sum(int(snaps[r1].get(c, 0)) - int(snaps[r0].get(c, 0))
+               for c in set(snaps[r0]) | set(snaps[r1]) if pick(c))
+    return grew / (pts[r1][0] - pts[r0][0])
+
+
 if "export" in curves:
-    # Judged on the slab objects the records keep, net of what the same
-    # exports keep with ima_flush_htable (which frees the records whole:
-    # what stays is the exporter's store, on tmpfs in the same kernel).
-    # The pages also hold the slab's packing: a 4 KiB page holds 42
-    # objects of 96 bytes, 97.5 bytes of page a record at best.
+    # Judged on the kmalloc caches, where a record's objects are (queue
+    # entry, template entry, digests, field data); the exporter's store on
+    # tmpfs, in the same kernel, grows inode and radix-tree caches.  The
+    # pages also hold the slab's packing: a 4 KiB page holds 42 objects of
+    # 96 bytes, 97.5 bytes of page a record at best.
     k, obj = slope(curves["export"][1]), slope(curves["export"][1], 2)
-    own = slope(curves["flush"][1], 2) if "flush" in curves else 0
+    km = cache_growth("export", lambda c: c.startswith("kmalloc-"))
     thr = f"<= {kept_doc} B (queue entry and digest, IMA-staging.rst)" if kept_doc else \
         "<= queue entry + digest (no size found in IMA-staging.rst)"
-    row("default mode: bytes kept per deleted record (growth per record with an export "
-        f"every {size_label(curves['export'][1][1][0])}): slab objects in use, net of the "
-        "exporter's own",
-        f"{obj - own:.1f} B ({obj:.1f} B of objects less {own:.1f} B that the same exports keep "
-        f"with ima_flush_htable); {k:.0f} B of unreclaimable slab pages and vmalloc",
-        thr, kept_doc is not None and obj - own <= kept_doc)
+    if km is None:
+        missing("default mode: bytes kept per deleted record", "no slab snapshots", thr)
+    else:
+        row("default mode: bytes kept per deleted record (growth per record with an export "
+            f"every {size_label(curves['export'][1][1][0])}): the kmalloc caches' objects in use",
+            f"{km:.1f} B in kmalloc caches; all slab objects {obj:.1f} B (the exporter's store "
+            f"included); {k:.0f} B of unreclaimable slab pages and vmalloc",
+            thr, kept_doc is not None and km <= kept_doc)
 else:
     missing("default mode: bytes kept per deleted record", "no figure", "<= queue entry + digest")
 if "staging" in curves and "stock" in curves:
