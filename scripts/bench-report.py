@@ -232,19 +232,29 @@ for boot, (label, pts) in curves.items():
         f"{pts[0][1] / 1024:.0f} KiB / {pts[-1][1] / 1024:.0f} KiB; {slope(pts):.0f} B "
         f"(slab objects in use: {slope(pts, 2):.0f} B)")
 
+def cache_growth(boot):
+    """{cache: bytes per record by which its objects in use grew from the
+    first round's slab snapshot to the last}, the rounds; None without both."""
+    snaps = {int(w[0]): dict(x.split("=") for x in w[1:]) for w in lines(boot, "slabs")}
+    pts = curves.get(boot, ("", []))[1]
+    if len(snaps) < 2 or len(pts) <= max(snaps):
+        return None
+    r0, r1 = min(snaps), max(snaps)
+    recs = pts[r1][0] - pts[r0][0]
+    if not recs:
+        return None
+    return {c: (int(snaps[r1].get(c, 0)) - int(snaps[r0].get(c, 0))) / recs
+            for c in set(snaps[r0]) | set(snaps[r1])}, r0, r1
+
+
 # Where the bytes kept across the rounds are: the slab caches whose objects
 # in use grew most from the first round to the last, per record.
 for boot, (label, pts) in curves.items():
-    snaps = {int(w[0]): dict(x.split("=") for x in w[1:]) for w in lines(boot, "slabs")}
-    if len(snaps) < 2:
+    g = cache_growth(boot)
+    if not g:
         continue
-    r0, r1 = min(snaps), max(snaps)
-    recs = pts[r1][0] - pts[r0][0] if len(pts) > r1 else 0
-    if not recs:
-        continue
-    grew = sorted(((int(snaps[r1].get(c, 0)) - int(snaps[r0].get(c, 0))) / recs, c)
-                  for c in set(snaps[r0]) | set(snaps[r1]))[::-1]
-    row(f"slab caches that grew most, {label} (objects in use, round {r0} to {r1})",
+    grew = sorted(((b, c) for c, b in g[0].items()), reverse=True)
+    row(f"slab caches that grew most, {label} (objects in use, round {g[1]} to {g[2]})",
         ", ".join(f"{c} {b:.0f} B" for b, c in grew[:5] if b >= 1) + " per record")
 
 doc = os.path.join(top, "build/linux/Documentation/security/IMA-staging.rst")
@@ -252,17 +262,6 @@ kept_doc = None
 if os.path.exists(doc):
     m = re.search(r"in a (\d+)-byte slab\s+object", open(doc).read())
     kept_doc = int(m.group(1)) if m else None
-def cache_growth(boot, pick):
-    """Bytes per record by which the slab caches that pick() names grew in
-    use, from the first round's snapshot to the last; None without both."""
-    snaps = {int(w[0]): dict(x.split("=") for x in w[1:]) for w in lines(boot, "slabs")}
-    pts = curves.get(boot, ("", []))[1]
-    if len(snaps) < 2 or len(pts) <= max(snaps):
-        return None
-    r0, r1 = min(snaps), max(snaps)
-    grew = sum(int(snaps[r1].get(c, 0)) - int(snaps[r0].get(c, 0))
-               for c in set(snaps[r0]) | set(snaps[r1]) if pick(c))
-    return grew / (pts[r1][0] - pts[r0][0])
 
 
 if "export" in curves:
@@ -272,7 +271,8 @@ if "export" in curves:
     # pages also hold the slab's packing: a 4 KiB page holds 42 objects of
     # 96 bytes, 97.5 bytes of page a record at best.
     k, obj = slope(curves["export"][1]), slope(curves["export"][1], 2)
-    km = cache_growth("export", lambda c: c.startswith("kmalloc-"))
+    g = cache_growth("export")
+    km = sum(b for c, b in g[0].items() if c.startswith("kmalloc-")) if g else None
     thr = f"<= {kept_doc} B (queue entry and digest, IMA-staging.rst)" if kept_doc else \
         "<= queue entry + digest (no size found in IMA-staging.rst)"
     if km is None:
