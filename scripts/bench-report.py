@@ -264,7 +264,7 @@ kept_doc = None
 for patch in sorted(glob.glob(os.path.join(top, "patches", "*.patch"))):
     with open(patch) as f:
         text = f.read()
-    if "Documentation/security/IMA-staging.rst" in text:
+    if "Documentation/security/IMA-export-delete.rst" in text:
         m = re.search(r"in a (\d+)-byte slab\s+object", text)
         kept_doc = int(m.group(1)) if m else kept_doc
 
@@ -278,8 +278,8 @@ if "export" in curves:
     k, obj = slope(curves["export"][1]), slope(curves["export"][1], 2)
     g = cache_growth("export")
     km = sum(b for c, b in g[0].items() if c.startswith("kmalloc-")) if g else None
-    thr = f"<= {kept_doc} B (queue entry and digest, IMA-staging.rst)" if kept_doc else \
-        "<= queue entry + digest (no size found in IMA-staging.rst)"
+    thr = f"<= {kept_doc} B (queue entry and digest, IMA-export-delete.rst)" if kept_doc else \
+        "<= queue entry + digest (no size found in IMA-export-delete.rst)"
     if km is None:
         missing("default mode: bytes kept per deleted record", "no slab snapshots", thr)
     else:
