@@ -200,3 +200,125 @@ int ima_list_scan(const uint8_t *buf, size_t len, int check_digests,
 	}
 	return rc;
 }
+
+/*
+ * The ascii list of 6.1 (ima_ascii_measurements_show()): the template
+ * name, then each field as the kernel shows its field id.
+ */
+static const struct {
+	const char *name, *fmt;
+} builtin_templates[] = {	/* security/integrity/ima/ima_template.c */
+	{ "ima-ng", "d-ng|n-ng" },
+	{ "ima-sig", "d-ng|n-ng|sig" },
+	{ "ima-ngv2", "d-ngv2|n-ng" },
+	{ "ima-sigv2", "d-ngv2|n-ng|sig" },
+	{ "ima-buf", "d-ng|n-ng|buf" },
+	{ "ima-modsig", "d-ng|n-ng|sig|d-modsig|modsig" },
+	{ "evm-sig", "d-ng|n-ng|evmsig|xattrnames|xattrlengths|xattrvalues|iuid|igid|imode" },
+};
+
+enum field_fmt { FMT_HEX, FMT_DIGEST_WITH_ALGO, FMT_STRING, FMT_UINT };
+
+/* the kernel's data format of a field id (ima_template.c, supported_fields) */
+static enum field_fmt field_fmt(const char *id, size_t len)
+{
+	static const char *const algo[] = { "d-ng", "d-ngv2", "d-modsig" };
+	static const char *const str[] = { "n", "n-ng", "xattrnames" };
+	static const char *const uint[] = { "iuid", "igid", "imode" };
+	size_t i;
+
+	for (i = 0; i < sizeof(algo) / sizeof(algo[0]); i++)
+		if (strlen(algo[i]) == len && !memcmp(algo[i], id, len))
+			return FMT_DIGEST_WITH_ALGO;
+	for (i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		if (strlen(str[i]) == len && !memcmp(str[i], id, len))
+			return FMT_STRING;
+	for (i = 0; i < sizeof(uint) / sizeof(uint[0]); i++)
+		if (strlen(uint[i]) == len && !memcmp(uint[i], id, len))
+			return FMT_UINT;
+	return FMT_HEX;	/* d, sig, buf, modsig, evmsig, xattrlengths/values */
+}
+
+static void put_hex(FILE *out, const uint8_t *p, size_t n)
+{
+	while (n--)
+		fprintf(out, "%02x", *p++);
+}
+
+/* one field's data, as ima_show_template_data_ascii() shows it */
+static void put_field(FILE *out, enum field_fmt fmt, const uint8_t *p, uint32_t n)
+{
+	const uint8_t *colon = NULL;
+	uint32_t i;
+
+	switch (fmt) {
+	case FMT_DIGEST_WITH_ALGO:
+		/* "<type:>algo:\0digest": the text up to its last ':', the digest */
+		for (i = 0; i < n && p[i]; i++)
+			if (p[i] == ':')
+				colon = p + i;
+		if (!colon || i == n) {
+			put_hex(out, p, n);	/* not what the kernel writes */
+			return;
+		}
+		if (colon != p)
+			fprintf(out, "%.*s", (int)i, (const char *)p);
+		put_hex(out, colon + 2, n - (uint32_t)(colon + 2 - p));
+		return;
+	case FMT_STRING:
+		for (i = 0; i < n && p[i]; i++)
+			;
+		fprintf(out, "%.*s", (int)i, (const char *)p);
+		return;
+	case FMT_UINT:
+		if (n == 1)
+			fprintf(out, "%u", p[0]);
+		else if (n == 2)
+			fprintf(out, "%u", (unsigned int)(p[0] | p[1] << 8));
+		else if (n == 4)
+			fprintf(out, "%u", get_le32(p));
+		else if (n == 8)
+			fprintf(out, "%llu", (unsigned long long)get_le32(p) |
+					     (unsigned long long)get_le32(p + 4) << 32);
+		return;
+	case FMT_HEX:
+		put_hex(out, p, n);
+		return;
+	}
+}
+
+void ima_rec_print_ascii(FILE *out, const struct ima_rec *r)
+{
+	const char *fmt = r->name, *id;
+	size_t i, q = 0;
+
+	fprintf(out, "%2u ", r->pcr);
+	put_hex(out, r->digest, IMA_DIGEST_SIZE);
+	fprintf(out, " %s", r->name);
+	if (r->legacy) {
+		/* the "ima" template: d (the SHA-1 file digest) and n */
+		fputc(' ', out);
+		put_hex(out, r->data, IMA_DIGEST_SIZE);
+		fprintf(out, " %.*s\n", (int)get_le32(r->data + IMA_DIGEST_SIZE),
+			(const char *)r->data + IMA_DIGEST_SIZE + 4);
+		return;
+	}
+	/* a built-in template's fields; a custom one is named by its format */
+	for (i = 0; i < sizeof(builtin_templates) / sizeof(builtin_templates[0]); i++)
+		if (!strcmp(r->name, builtin_templates[i].name))
+			fmt = builtin_templates[i].fmt;
+	for (id = fmt; q + 4 <= r->data_len; ) {
+		uint32_t n = get_le32(r->data + q);
+		size_t idlen = strcspn(id, "|");
+
+		q += 4;
+		if (n > r->data_len - q)
+			break;	/* ima_parse_next() checked the whole */
+		fputc(' ', out);
+		if (n)
+			put_field(out, field_fmt(id, idlen), r->data + q, n);
+		q += n;
+		id += idlen + (id[idlen] == '|');
+	}
+	fputc('\n', out);
+}

@@ -18,6 +18,7 @@
 #define IMA_EXPORT_IMALOG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define IMA_DIGEST_SIZE 20
@@ -75,6 +76,13 @@ struct ima_ng {
 	size_t fname_len;
 };
 int ima_rec_ng_fields(const struct ima_rec *r, struct ima_ng *ng);
+
+/*
+ * Write the record as a line of ascii_runtime_measurements, byte for byte
+ * what 6.1 shows for every template it has and for a template of
+ * ima_template_fmt= (named by its format).
+ */
+void ima_rec_print_ascii(FILE *out, const struct ima_rec *r);
 
 /*
  * Parse a whole list: count records, first and last template digests.

@@ -748,47 +748,13 @@ void assembled_free(struct assembled *a)
 
 void print_ascii(FILE *out, const uint8_t *p, size_t len)
 {
-	char hex[2 * 4096 + 1], err[256];
+	char err[256];
 	struct ima_rec r;
-	struct ima_ng ng;
-	size_t pos = 0, skip;
+	size_t pos = 0;
 	unsigned long i = 0;
 
-	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1) {
-		hex_encode(r.digest, IMA_DIGEST_SIZE, hex);
-		fprintf(out, "%2u %s %s ", r.pcr, hex, r.name);
-		if (r.legacy) {
-			uint32_t n = get_le32(r.data + IMA_DIGEST_SIZE);
-
-			hex_encode(r.data, IMA_DIGEST_SIZE, hex);
-			fprintf(out, "%s %.*s\n", hex, (int)n, (const char *)r.data + IMA_DIGEST_SIZE + 4);
-			continue;
-		}
-		/*
-		 * ima-ng and the templates that extend it (ima-sig, ima-buf,
-		 * ima-modsig): "algo:hex" and the name, then the other
-		 * fields in hex, as the kernel shows them.
-		 */
-		skip = 0;
-		if (!strncmp(r.name, "ima-", 4) && !ima_rec_ng_fields(&r, &ng) &&
-		    ng.fdigest_len <= 4096) {
-			hex_encode(ng.fdigest, ng.fdigest_len, hex);
-			fprintf(out, "%s:%s %.*s", ng.algo, hex, (int)ng.fname_len, ng.fname);
-			skip = 2;
-		}
-		for (size_t q = 0, f = 0; q + 4 <= r.data_len; f++) {
-			uint32_t fl = get_le32(r.data + q);
-
-			q += 4;
-			if (f >= skip) {
-				fputs(f ? " " : "", out);
-				for (uint32_t b = 0; b < fl; b++)
-					fprintf(out, "%02x", r.data[q + b]);
-			}
-			q += fl;
-		}
-		fputc('\n', out);
-	}
+	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1)
+		ima_rec_print_ascii(out, &r);
 }
 
 static void emit(struct ctx *c, const uint8_t *p, size_t len)

@@ -23,6 +23,7 @@ extern int tap_n, tap_failed;
 
 void test_parse(void);
 void test_replay(void);
+void test_ascii(void);
 void test_store(void);
 void test_export(void);
 void test_fuse(void);

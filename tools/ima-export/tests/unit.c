@@ -11,6 +11,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_parse();
 	test_replay();
+	test_ascii();
 	test_store();
 	test_export();
 	test_fuse();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "imalog.h"
+#include "ops.h"
 #include "replay.h"
 #include "tap.h"
 #include "testlog.h"
@@ -391,4 +392,117 @@ void test_replay(void)
 		buf_free(&mixed);
 	}
 	buf_free(&b);
+}
+
+/* a record of template NAME holding the n fields f[i] of fl[i] bytes */
+static void rec(struct buf *b, const char *name, int n, const char *const *f,
+		const uint32_t *fl)
+{
+	uint8_t le[4], digest[20];
+	uint32_t dlen = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		dlen += 4 + fl[i];
+	memset(digest, 0xab, sizeof(digest));
+	put_le32(le, 10);
+	buf_append(b, le, 4);
+	buf_append(b, digest, sizeof(digest));
+	put_le32(le, strlen(name));
+	buf_append(b, le, 4);
+	buf_append(b, name, strlen(name));
+	put_le32(le, dlen);
+	buf_append(b, le, 4);
+	for (i = 0; i < n; i++) {
+		put_le32(le, fl[i]);
+		buf_append(b, le, 4);
+		buf_append(b, f[i], fl[i]);
+	}
+}
+
+static char *ascii_of(const struct buf *b)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	print_ascii(out, b->p, b->len);
+	fclose(out);
+	return text;
+}
+
+#define AB20 "abababababababababababababababababababab"
+#define DG2 "\x01\x02"
+
+/*
+ * Each template of 6.1 as ascii_runtime_measurements shows it: the text
+ * below follows ima_show_template_data_ascii() field by field (algo and
+ * type prefixes, strings to their NUL, numbers in decimal, the rest hex,
+ * an empty field as nothing after its space).
+ */
+void test_ascii(void)
+{
+	static const struct {
+		const char *what, *name;
+		int n;
+		const char *f[9];
+		uint32_t fl[9];
+		const char *want;
+	} cases[] = {
+		{ "ima-ng", "ima-ng", 2, { "sha256:\0" DG2, "/bin/true" },
+		  { 10, 10 }, "10 " AB20 " ima-ng sha256:0102 /bin/true\n" },
+		{ "ima-sig, empty sig", "ima-sig", 3, { "sha1:\0" DG2, "/f", "" },
+		  { 8, 3, 0 }, "10 " AB20 " ima-sig sha1:0102 /f \n" },
+		{ "ima-sig, a sig", "ima-sig", 3, { "sha256:\0" DG2, "/f", "\x03\xff" },
+		  { 10, 3, 2 }, "10 " AB20 " ima-sig sha256:0102 /f 03ff\n" },
+		{ "ima-ngv2", "ima-ngv2", 2, { "ima:sha256:\0" DG2, "/f" },
+		  { 14, 3 }, "10 " AB20 " ima-ngv2 ima:sha256:0102 /f\n" },
+		{ "ima-sigv2, verity", "ima-sigv2", 3, { "verity:sha256:\0" DG2, "/f", "\x07" },
+		  { 17, 3, 1 }, "10 " AB20 " ima-sigv2 verity:sha256:0102 /f 07\n" },
+		{ "ima-buf", "ima-buf", 3, { "sha256:\0" DG2, "kexec-cmdline", "ro q" },
+		  { 10, 14, 4 }, "10 " AB20 " ima-buf sha256:0102 kexec-cmdline 726f2071\n" },
+		{ "ima-modsig", "ima-modsig", 5,
+		  { "sha256:\0" DG2, "/m.ko", "", "sha512:\0" "\x0a", "\x0b\x0c" },
+		  { 10, 6, 0, 9, 2 },
+		  "10 " AB20 " ima-modsig sha256:0102 /m.ko  sha512:0a 0b0c\n" },
+		{ "evm-sig", "evm-sig", 9,
+		  { "sha256:\0" DG2, "/e", "\x05", "security.ima|security.evm", "\x02\x00",
+		    "\x09", "\xe8\x03\x00\x00", "\x00\x00\x00\x00", "\xa4\x81" },
+		  { 10, 3, 1, 26, 2, 1, 4, 4, 2 },
+		  "10 " AB20 " evm-sig sha256:0102 /e 05 security.ima|security.evm 0200 09 1000 0 33188\n" },
+		{ "ima_template_fmt=", "d-ng|n-ng|iuid|buf", 4,
+		  { "md5:\0" DG2, "/c", "\x2a\x00\x00\x00\x00\x00\x00\x00", "\xfe" },
+		  { 7, 3, 8, 1 },
+		  "10 " AB20 " d-ng|n-ng|iuid|buf md5:0102 /c 42 fe\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+		char *got;
+
+		buf_init(&b);
+		rec(&b, cases[i].name, cases[i].n, cases[i].f, cases[i].fl);
+		got = ascii_of(&b);
+		ok(got && !strcmp(got, cases[i].want), "ascii: %s as the kernel shows it", cases[i].what);
+		if (got && strcmp(got, cases[i].want))
+			printf("#   got  %s#   want %s", got, cases[i].want);
+		free(got);
+		buf_free(&b);
+	}
+	{
+		struct buf b;
+		uint8_t d20[20];
+		char *got;
+
+		memset(d20, 0x5a, sizeof(d20));
+		buf_init(&b);
+		tl_legacy(&b, d20, "/legacy/file");
+		got = ascii_of(&b);
+		ok(got && !strncmp(got, "10 ", 3) &&
+		   strstr(got, " ima 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a /legacy/file\n"),
+		   "ascii: the legacy ima template as the kernel shows it");
+		free(got);
+		buf_free(&b);
+	}
 }
