@@ -222,20 +222,20 @@ enum field_fmt { FMT_HEX, FMT_DIGEST_WITH_ALGO, FMT_STRING, FMT_UINT };
 /* the kernel's data format of a field id (ima_template.c, supported_fields) */
 static enum field_fmt field_fmt(const char *id, size_t len)
 {
-	static const char *const algo[] = { "d-ng", "d-ngv2", "d-modsig" };
-	static const char *const str[] = { "n", "n-ng", "xattrnames" };
-	static const char *const uint[] = { "iuid", "igid", "imode" };
+	static const struct {
+		const char *id;
+		enum field_fmt fmt;
+	} fields[] = {
+		{ "d-ng", FMT_DIGEST_WITH_ALGO }, { "d-ngv2", FMT_DIGEST_WITH_ALGO },
+		{ "d-modsig", FMT_DIGEST_WITH_ALGO },
+		{ "n", FMT_STRING }, { "n-ng", FMT_STRING }, { "xattrnames", FMT_STRING },
+		{ "iuid", FMT_UINT }, { "igid", FMT_UINT }, { "imode", FMT_UINT },
+	};
 	size_t i;
 
-	for (i = 0; i < sizeof(algo) / sizeof(algo[0]); i++)
-		if (strlen(algo[i]) == len && !memcmp(algo[i], id, len))
-			return FMT_DIGEST_WITH_ALGO;
-	for (i = 0; i < sizeof(str) / sizeof(str[0]); i++)
-		if (strlen(str[i]) == len && !memcmp(str[i], id, len))
-			return FMT_STRING;
-	for (i = 0; i < sizeof(uint) / sizeof(uint[0]); i++)
-		if (strlen(uint[i]) == len && !memcmp(uint[i], id, len))
-			return FMT_UINT;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strlen(fields[i].id) == len && !memcmp(fields[i].id, id, len))
+			return fields[i].fmt;
 	return FMT_HEX;	/* d, sig, buf, modsig, evmsig, xattrlengths/values */
 }
 
