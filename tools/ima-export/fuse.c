@@ -2,22 +2,24 @@
 /*
  * mount: a read-only FUSE file system laid out like the IMA securityfs
  * directory.  binary_runtime_measurements, ascii_runtime_measurements and
- * runtime_measurements_count show the whole log, as cat prints it; every
- * other file passes through, read-only, from the real directory, which is
- * opened before mounting so that the view can cover it.
+ * runtime_measurements_count show the whole log (wholelog.h), as cat
+ * prints it; every other file passes through, read-only, from the real
+ * directory, which is opened before mounting so that the view can cover it.
  *
- * Reads are served from a snapshot of the whole log kept in memory.  The
- * log only grows at its end (a chunk holds records the kernel gave up, in
- * order), so each snapshot is a prefix of every later one: byte offsets
- * and entry numbers stay valid across exports.  A read that reaches the
- * end of the snapshot refreshes it first, under the store's shared lock.
- * An export holds that lock exclusively for its whole transaction, so a
- * refresh waits for the export to end instead of meeting the kernel's
- * EBUSY, and reads inside the snapshot go on meanwhile.  A refresh that
- * fails (another writer keeps the lists, an unreadable store) leaves the
- * snapshot as it was: the reader sees the log as of the last refresh, not
- * an error.  The view can also export itself (--export-every, SIGUSR1),
- * through the directory it covers.
+ * Reads are served from the chunk files and a copy of the kernel's lists,
+ * through the whole log's index.  The log only grows at its end (a chunk
+ * holds records the kernel gave up, in order), so byte offsets and entry
+ * numbers stay valid across exports.  A read that reaches the end of what
+ * is known asks the refresh thread for news and waits for it a bounded
+ * time (REFRESH_WAIT_MS); the thread never waits for an export (it tries
+ * the store's lock and tries again later), and nothing else ever waits for
+ * it: getattr, readdir, the files passed through and reads inside the
+ * known log go on during exports and refreshes.  If the store stops
+ * extending what the view showed (a store replaced, records deleted
+ * without being stored), the view says so at error priority and starts
+ * again, and descriptors opened before fail their reads with EIO instead
+ * of showing another log at the same offsets.  The view can also export
+ * itself (--export-every, SIGUSR1), through the directory it covers.
  */
 #define FUSE_USE_VERSION 31
 #include <fuse.h>
@@ -32,7 +34,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -40,8 +44,10 @@
 
 #include "imalog.h"
 #include "kernel.h"
+#include "wholelog.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546
+#define SECURITYFS_MAGIC 0x73636673
 
 enum { V_BIN, V_ASCII, V_COUNT, NVIRT };
 static const char *const virt_name[NVIRT] = {
@@ -50,6 +56,9 @@ static const char *const virt_name[NVIRT] = {
 };
 /* fi->fh of a view file (kind, and for the count its value at open) */
 #define VIRT_FH (1ULL << 63)
+
+/* how long a read at the end of the known log waits for a refresh */
+#define REFRESH_WAIT_MS 2000
 
 /*
  * What tells that the whole log may have grown: the kernel's record count
@@ -64,16 +73,16 @@ struct view {
 	struct ctx c;
 	struct kernel k;
 	int dirfd;			/* the real IMA directory */
-	pthread_mutex_t lock;		/* bin, ascii, records, gen */
-	pthread_mutex_t refresh_lock;	/* one refresh or export at a time */
-	struct buf bin, ascii;
-	unsigned long records;
-	size_t chunk_bytes;		/* head of bin read from chunk files */
-	size_t nchunks;			/* chunks in it */
-	unsigned int last_seq;		/* the last of them */
-	unsigned long gen;		/* refreshes done */
+	pthread_mutex_t lock;		/* log, epoch */
+	struct wholelog log;
+	unsigned long epoch;		/* times the log was replaced */
+	/* the refresh thread: asked, done and the probe */
+	pthread_mutex_t rlock;
+	pthread_cond_t asked_cv, done_cv;
+	unsigned long asked, done;
 	struct probe seen;		/* as of the last refresh */
 	int probed;
+	pthread_mutex_t export_lock;	/* the view's own exports */
 	unsigned int export_every;	/* seconds; 0: on SIGUSR1 only */
 	sem_t export_now;
 };
@@ -97,84 +106,6 @@ static const char *rel(const char *path)
 static int virt_of(const char *path)
 {
 	return virt_index(path + 1);
-}
-
-/* Chunks [from, n), then what the kernel holds beyond the store, into out. */
-static int collect(struct view *v, struct store *s, size_t from,
-		   struct buf *out, size_t *chunk_bytes)
-{
-	struct assembled a;
-	struct buf b;
-	char err[512];
-	int rc = EX_OK;
-
-	buf_init(&b);
-	for (size_t i = from; i < s->j.n && !rc; i++) {
-		if (store_read_chunk(s, &s->j.c[i], &b, err, sizeof(err))) {
-			msg("store: %s", err);
-			rc = EX_CORRUPT;
-		} else if (buf_append(out, b.p, b.len)) {
-			rc = EX_STORE;
-		}
-	}
-	buf_free(&b);
-	*chunk_bytes = out->len;
-	if (rc)
-		return rc;
-	rc = assemble(&v->c, s, &a);
-	if (!rc && (buf_append(out, a.S.p + a.s_skip, a.S.len - a.s_skip) ||
-		    buf_append(out, a.C.p + a.c_skip, a.C.len - a.c_skip)))
-		rc = EX_STORE;
-	assembled_free(&a);
-	return rc;
-}
-
-/*
- * Append the records of add past what the snapshot already shows (or
- * replace the snapshot by add when reset), with their text and count.
- */
-static int install(struct view *v, int reset, const struct buf *add,
-		   size_t cb, size_t nch, unsigned int last)
-{
-	size_t skip = reset ? 0 : v->bin.len - v->chunk_bytes;
-	const uint8_t *p = add->p + skip;
-	size_t len = add->len - skip, tlen = 0;
-	struct ima_list_info li;
-	char err[256], *text = NULL;
-	FILE *f;
-	int rc = EX_OK;
-
-	if (ima_list_scan(p, len, 0, &li, err, sizeof(err))) {
-		msg("the whole log does not parse: %s; the view keeps what it showed", err);
-		return EX_KERNEL;
-	}
-	f = open_memstream(&text, &tlen);
-	if (!f)
-		return EX_STORE;
-	print_ascii(f, p, len);
-	if (fclose(f)) {
-		free(text);
-		return EX_STORE;
-	}
-	pthread_mutex_lock(&v->lock);
-	if (reset) {
-		buf_reset(&v->bin);
-		buf_reset(&v->ascii);
-		v->records = 0;
-		v->chunk_bytes = 0;
-	}
-	if (buf_append(&v->bin, p, len) || buf_append(&v->ascii, text, tlen)) {
-		rc = EX_STORE;
-	} else {
-		v->records += li.records;
-		v->chunk_bytes += cb;
-		v->nchunks = nch;
-		v->last_seq = last;
-		v->gen++;
-	}
-	pthread_mutex_unlock(&v->lock);
-	free(text);
-	return rc;
 }
 
 static int probe(struct view *v, struct probe *p)
@@ -202,72 +133,109 @@ static int probe_same(const struct probe *a, const struct probe *b)
 	       a->j.st_mtim.tv_nsec == b->j.st_mtim.tv_nsec;
 }
 
-/*
- * Bring the snapshot up to date, unless another refresh completed since
- * the caller saw generation seen, or neither the kernel's count nor the
- * journal changed since the last one (then nothing was measured, staged or
- * exported: reading the lists again would give the same log).  EX_OK or
- * the code of what failed.
- */
-static int refresh(struct view *v, unsigned long seen)
+/* a message at error priority (journald reads the <3> prefix) */
+static void loud(const char *what)
 {
-	size_t from, cb = 0, nch;
-	unsigned int last;
-	struct store s;
-	struct buf add;
-	char err[512];
-	struct probe now;
-	int rc, reset, probed;
-
-	pthread_mutex_lock(&v->refresh_lock);
-	probed = v->gen == seen && !probe(v, &now);
-	if (v->gen != seen || (probed && v->probed && probe_same(&now, &v->seen))) {
-		pthread_mutex_unlock(&v->refresh_lock);
-		return EX_OK;
-	}
-	rc = store_open(&s, v->c.store_root, v->c.boot_key, NULL, 0, err, sizeof(err));
-	if (rc) {
-		msg("%s", err);
-		pthread_mutex_unlock(&v->refresh_lock);
-		return rc;
-	}
-	buf_init(&add);
-	from = v->nchunks;
-	reset = from > s.j.n || (from && s.j.c[from - 1].seq != v->last_seq);
-	if (!reset) {
-		size_t shown = v->bin.len - v->chunk_bytes;
-
-		rc = collect(v, &s, from, &add, &cb);
-		reset = !rc && (add.len < shown ||
-				(shown && memcmp(add.p, v->bin.p + v->chunk_bytes, shown)));
-	}
-	if (reset) {
-		msg("the log no longer extends what the view showed (records deleted without being stored, or another store): the view starts again; offsets read before do not hold");
-		buf_reset(&add);
-		rc = collect(v, &s, 0, &add, &cb);
-	}
-	nch = s.j.n;
-	last = nch ? s.j.c[nch - 1].seq : 0;
-	store_close(&s);
-	if (!rc)
-		rc = install(v, reset, &add, cb, nch, last);
-	if (!rc) {
-		v->seen = now;
-		v->probed = probed;
-	}
-	buf_free(&add);
-	pthread_mutex_unlock(&v->refresh_lock);
-	return rc;
+	msg("%s%s", getenv("JOURNAL_STREAM") ? "<3>" : "", what);
 }
 
-static unsigned long current_gen(struct view *v)
+/*
+ * Bring the log up to date, unless neither the kernel's count nor the
+ * journal changed since the last time (then nothing was measured, staged
+ * or exported: reading the lists again would give the same log).  Only
+ * the refresh thread (and the mount, before it starts) calls this.
+ * EX_OK, EX_BUSY while an export holds the store, or what failed.
+ */
+static int refresh(struct view *v)
 {
-	unsigned long g;
+	struct wholelog now, old;
+	struct probe pr;
+	struct store s;
+	char err[512];
+	int rc, probed, ext;
 
+	probed = !probe(v, &pr);
+	if (probed && v->probed && probe_same(&pr, &v->seen))
+		return EX_OK;
+	rc = store_open(&s, v->c.store_root, v->c.boot_key, NULL, STORE_TRY_READ,
+			err, sizeof(err));
+	if (rc) {
+		if (rc != EX_BUSY)
+			msg("%s", err);
+		return rc;
+	}
+	rc = wl_load(&now, &v->c, &s);
+	store_close(&s);
+	if (rc) {
+		wl_free(&now);
+		return rc;
+	}
 	pthread_mutex_lock(&v->lock);
-	g = v->gen;
+	ext = v->log.n ? wl_extends(&now, &v->log) : 1;
+	if (ext < 0) {
+		pthread_mutex_unlock(&v->lock);
+		wl_free(&now);
+		return EX_CORRUPT;
+	}
+	if (!ext) {
+		v->epoch++;
+		loud("the whole log no longer extends what the view showed (another store, or records deleted without being stored): the view starts again, and descriptors opened before fail with EIO");
+	}
+	old = v->log;
+	v->log = now;
 	pthread_mutex_unlock(&v->lock);
-	return g;
+	wl_free(&old);
+	v->seen = pr;
+	v->probed = probed;
+	return EX_OK;
+}
+
+/* serves refreshes that reads ask for, one at a time, retrying while busy */
+static void *refresher(void *arg)
+{
+	struct view *v = arg;
+	unsigned long target;
+	int rc, tries;
+
+	for (;;) {
+		pthread_mutex_lock(&v->rlock);
+		while (v->asked == v->done)
+			pthread_cond_wait(&v->asked_cv, &v->rlock);
+		target = v->asked;
+		pthread_mutex_unlock(&v->rlock);
+		for (tries = 0; (rc = refresh(v)) == EX_BUSY && tries < 600; tries++)
+			usleep(50000);
+		if (rc)
+			msg("view: the log could not be brought up to date (exit code %d); it shows what it knew",
+			    rc);
+		pthread_mutex_lock(&v->rlock);
+		v->done = target;
+		pthread_cond_broadcast(&v->done_cv);
+		pthread_mutex_unlock(&v->rlock);
+	}
+	return NULL;
+}
+
+/* ask for a refresh; wait for it at most wait_ms */
+static void want_fresh(struct view *v, int wait_ms)
+{
+	struct timespec t;
+	unsigned long mine;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += wait_ms / 1000;
+	t.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&v->rlock);
+	mine = ++v->asked;
+	pthread_cond_signal(&v->asked_cv);
+	while (wait_ms && v->done < mine &&
+	       pthread_cond_timedwait(&v->done_cv, &v->rlock, &t) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&v->rlock);
 }
 
 static int serve_bytes(const void *src, size_t len, char *out, size_t size, off_t off)
@@ -280,29 +248,37 @@ static int serve_bytes(const void *src, size_t len, char *out, size_t size, off_
 	return (int)n;
 }
 
-static int virt_read(int kind, uint64_t fh, char *out, size_t size, off_t off)
+/* fi->fh of a view file: VIRT_FH, its kind, and the count or the epoch */
+static uint64_t fh_value(uint64_t fh)
 {
-	struct buf *b = kind == V_BIN ? &V.bin : &V.ascii;
-	unsigned long gen;
-	int n;
+	return (fh & ~VIRT_FH) >> 2;
+}
+
+static int virt_read(struct view *v, int kind, uint64_t fh, char *out, size_t size,
+		     off_t off)
+{
+	ssize_t n;
 
 	if (kind == V_COUNT) {
 		char t[32];
 
-		n = snprintf(t, sizeof(t), "%llu\n", (unsigned long long)((fh & ~VIRT_FH) >> 2));
+		n = snprintf(t, sizeof(t), "%llu\n", (unsigned long long)fh_value(fh));
 		return serve_bytes(t, (size_t)n, out, size, off);
 	}
-	pthread_mutex_lock(&V.lock);
-	if ((size_t)off + size > b->len) {
-		/* the reader wants what comes after the snapshot */
-		gen = V.gen;
-		pthread_mutex_unlock(&V.lock);
-		refresh(&V, gen);
-		pthread_mutex_lock(&V.lock);
+	for (int waited = 0;; waited = 1) {
+		pthread_mutex_lock(&v->lock);
+		if (fh_value(fh) != v->epoch)
+			n = -EIO;	/* opened on a log that was replaced */
+		else if (kind == V_BIN)
+			n = wl_read_bin(&v->log, out, size, (uint64_t)off);
+		else
+			n = wl_read_ascii(&v->log, out, size, (uint64_t)off);
+		pthread_mutex_unlock(&v->lock);
+		if (n < 0 || (size_t)n == size || waited)
+			return (int)n;
+		/* the reader wants what comes after the known log */
+		want_fresh(v, REFRESH_WAIT_MS);
 	}
-	n = serve_bytes(b->p, b->len, out, size, off);
-	pthread_mutex_unlock(&V.lock);
-	return n;
 }
 
 static int v_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
@@ -358,17 +334,18 @@ static int v_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t of
 static int v_open(const char *path, struct fuse_file_info *fi)
 {
 	int kind = virt_of(path), fd;
+	uint64_t val;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EROFS;
 	fi->direct_io = 1;	/* every read reaches the view, no page cache */
-	if (kind == V_COUNT) {
-		refresh(&V, current_gen(&V));
+	if (kind >= 0) {
+		/* a descriptor starts on the log as of now */
+		want_fresh(&V, REFRESH_WAIT_MS);
 		pthread_mutex_lock(&V.lock);
-		fi->fh = VIRT_FH | (uint64_t)V.records << 2 | V_COUNT;
+		val = kind == V_COUNT ? V.log.records : V.epoch;
 		pthread_mutex_unlock(&V.lock);
-	} else if (kind >= 0) {
-		fi->fh = VIRT_FH | (uint64_t)kind;
+		fi->fh = VIRT_FH | val << 2 | (uint64_t)kind;
 	} else {
 		fd = openat(V.dirfd, rel(path), O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -385,7 +362,7 @@ static int v_read(const char *path, char *out, size_t size, off_t off,
 
 	(void)path;
 	if (fi->fh & VIRT_FH)
-		return virt_read((int)(fi->fh & 3), fi->fh, out, size, off);
+		return virt_read(&V, (int)(fi->fh & 3), fi->fh, out, size, off);
 	n = pread((int)fi->fh, out, size, off);
 	return n < 0 ? -errno : (int)n;
 }
@@ -430,36 +407,58 @@ static void *exporter(void *arg)
 			while (sem_wait(&v->export_now) && errno == EINTR)
 				;
 		}
-		pthread_mutex_lock(&v->refresh_lock);
+		pthread_mutex_lock(&v->export_lock);
 		rc = cmd_export(&v->c);
-		pthread_mutex_unlock(&v->refresh_lock);
+		pthread_mutex_unlock(&v->export_lock);
 		if (rc)
 			msg("view: export failed (exit code %d); the view goes on", rc);
+		want_fresh(v, 0);
 	}
+	return NULL;
+}
+
+#define MOUNT_OPTS "ro,allow_other,default_permissions,fsname=ima-export,subtype=ima-export"
+
+/*
+ * Mounted with auto_unmount, through fusermount3, which unmounts when the
+ * view dies; where that cannot work (no fusermount3, a kernel without
+ * AF_UNIX sockets) without it, saying so: a dead mount is then unmounted
+ * by the next start (cmd_mount).
+ */
+static struct fuse *mount_view(const char *mnt)
+{
+	static const char *const opts[] = { MOUNT_OPTS ",auto_unmount", MOUNT_OPTS };
+
+	for (int i = 0; i < 2; i++) {
+		char *av[] = { "ima-export", "-o", (char *)opts[i], NULL };
+		struct fuse_args args = FUSE_ARGS_INIT(3, av);
+		struct fuse *f = fuse_new(&args, &v_ops, sizeof(v_ops), NULL);
+
+		if (!f) {
+			msg("cannot set up FUSE");
+			return NULL;
+		}
+		if (!fuse_mount(f, mnt)) {
+			if (i)
+				msg("warning: mounted without auto_unmount (fusermount3 could not do it): if the view dies, its mount stays until the next start");
+			return f;
+		}
+		fuse_destroy(f);
+	}
+	msg("cannot mount the view on %s (no /dev/fuse? modprobe fuse)", mnt);
 	return NULL;
 }
 
 static int serve(const char *mnt, int foreground)
 {
-	char *av[] = { "ima-export", "-o",
-		"ro,allow_other,default_permissions,fsname=ima-export,subtype=ima-export",
-		NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, av);
 	struct sigaction sa;
 	struct fuse *f;
-	pthread_t th;
+	pthread_t th, rth;
 	int rc;
 
-	f = fuse_new(&args, &v_ops, sizeof(v_ops), NULL);
-	if (!f) {
-		msg("cannot set up FUSE");
+	f = mount_view(mnt);
+	if (!f)
 		return EX_KERNEL;
-	}
-	if (fuse_mount(f, mnt)) {
-		msg("cannot mount the view on %s (no /dev/fuse? modprobe fuse)", mnt);
-		fuse_destroy(f);
-		return EX_KERNEL;
-	}
 	if (!foreground) {
 		pid_t pid = fork();
 
@@ -491,7 +490,8 @@ static int serve(const char *mnt, int foreground)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
 	if (fuse_set_signal_handlers(fuse_get_session(f)) ||
-	    pthread_create(&th, NULL, exporter, &V)) {
+	    pthread_create(&th, NULL, exporter, &V) ||
+	    pthread_create(&rth, NULL, refresher, &V)) {
 		msg("cannot set up signal handlers or the export thread");
 		fuse_unmount(f);
 		fuse_destroy(f);
@@ -500,7 +500,7 @@ static int serve(const char *mnt, int foreground)
 	info("view of the whole log mounted on %s (pid %d)", mnt, (int)getpid());
 	rc = fuse_loop_mt(f, 0);
 	/* unmounted or signalled: let an export in progress end first */
-	pthread_mutex_lock(&V.refresh_lock);
+	pthread_mutex_lock(&V.export_lock);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);
@@ -518,6 +518,36 @@ int securityfs_is_view(const char *dir)
 	msg("%s is a FUSE file system (the ima-export view?), not the kernel's IMA directory: give the real one with --securityfs (mount -t securityfs securityfs DIR gives another path to it)",
 	    dir);
 	return 1;
+}
+
+int securityfs_uncover(const char *dir)
+{
+	struct statfs sf;
+
+	if (statfs(dir, &sf) || sf.f_type != FUSE_SUPER_MAGIC)
+		return 0;
+	/*
+	 * In a mount namespace of our own, the view is unmounted for this
+	 * process only: the kernel's directory under it is back, and every
+	 * other process still sees the view.
+	 */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		msg("%s is covered by a FUSE file system (the ima-export view?) and no private mount namespace could uncover it: %s; give the kernel's directory with --securityfs",
+		    dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 8 && !statfs(dir, &sf) && sf.f_type == FUSE_SUPER_MAGIC; i++) {
+		if (umount2(dir, MNT_DETACH)) {
+			msg("cannot uncover %s in a private mount namespace: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (statfs(dir, &sf) || sf.f_type != SECURITYFS_MAGIC) {
+		msg("under the view on %s there is no securityfs: give the kernel's directory with --securityfs",
+		    dir);
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
@@ -554,6 +584,13 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 		msg("mount needs root: it mounts a FUSE file system for every user (allow_other) and reads the measurement lists");
 		return EX_PERM;
 	}
+	if (stat(mnt, &st) && errno == ENOTCONN) {
+		/* a view that died without auto_unmount's helper */
+		if (umount2(mnt, MNT_DETACH))
+			msg("%s: a dead FUSE mount that cannot be unmounted: %s", mnt, strerror(errno));
+		else
+			info("%s: unmounted a dead FUSE mount left there", mnt);
+	}
 	if (stat(mnt, &st)) {
 		msg("mount point %s: %s", mnt, strerror(errno));
 		return EX_USAGE;
@@ -584,18 +621,20 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	V.c = *c;
 	V.c.k = &V.k;
 	pthread_mutex_init(&V.lock, NULL);
-	pthread_mutex_init(&V.refresh_lock, NULL);
+	pthread_mutex_init(&V.rlock, NULL);
+	pthread_mutex_init(&V.export_lock, NULL);
+	pthread_cond_init(&V.asked_cv, NULL);
+	pthread_cond_init(&V.done_cv, NULL);
 	sem_init(&V.export_now, 0, 0);
-	buf_init(&V.bin);
-	buf_init(&V.ascii);
-	rc = refresh(&V, 0);
+	V.log.bootfd = -1;
+	for (int tries = 0; (rc = refresh(&V)) == EX_BUSY && tries < 600; tries++)
+		usleep(50000);
 	if (rc)
 		msg("cannot read the whole log: nothing mounted");
 	else
 		rc = serve(mnt, foreground);
 	kernel_sysfs_free(&V.k);
 	close(V.dirfd);
-	buf_free(&V.bin);
-	buf_free(&V.ascii);
+	wl_free(&V.log);
 	return rc;
 }

@@ -322,3 +322,14 @@ void ima_rec_print_ascii(FILE *out, const struct ima_rec *r)
 	}
 	fputc('\n', out);
 }
+
+void ima_list_print_ascii(FILE *out, const uint8_t *p, size_t len)
+{
+	char err[256];
+	struct ima_rec r;
+	size_t pos = 0;
+	unsigned long i = 0;
+
+	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1)
+		ima_rec_print_ascii(out, &r);
+}

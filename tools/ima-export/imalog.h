@@ -83,6 +83,8 @@ int ima_rec_ng_fields(const struct ima_rec *r, struct ima_ng *ng);
  * ima_template_fmt= (named by its format).
  */
 void ima_rec_print_ascii(FILE *out, const struct ima_rec *r);
+/* Every record of a list so, up to the first that does not parse. */
+void ima_list_print_ascii(FILE *out, const uint8_t *p, size_t len);
 
 /*
  * Parse a whole list: count records, first and last template digests.

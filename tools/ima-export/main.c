@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "mount"))
 		return cmd_mount(&c, securityfs, boot_id, argc - optind, argv + optind);
-	if (securityfs_is_view(securityfs))
+	if (securityfs_uncover(securityfs))
 		return EX_USAGE;
 	if (!strcmp(cmd, "boots"))
 		return cmd_boots(&c);

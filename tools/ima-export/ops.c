@@ -2,6 +2,7 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "imalog.h"
 #include "replay.h"
 #include "tpm.h"
+#include "wholelog.h"
 
 const char *const export_fault_steps[] = {
 	"open", "resolve", "after-A", "after-read", "chunk-tmp",
@@ -22,106 +24,23 @@ const char *const quote_fault_steps[] = {
 	"after-store", "after-N", "done", NULL,
 };
 
-static size_t first_unresolved(const struct journal *j)
-{
-	size_t u = j->n;
-
-	while (u > 0 && j->c[u - 1].state != CH_DONE)
-		u--;
-	return u;
-}
-
-int match_held(struct store *s, const char *kinst, const uint8_t *list,
-	       size_t len, int staged, size_t *first_unres,
-	       size_t *first_held, size_t *held, char *err, size_t errlen)
-{
-	struct journal *j = &s->j;
-	size_t u = first_unresolved(j), best = j->n, best_bytes = 0;
-	struct buf *bufs = NULL;
-	int rc = 0;
-
-	*first_unres = u;
-	if (u < j->n) {
-		bufs = calloc(j->n - u, sizeof(*bufs));
-		if (!bufs) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	for (size_t i = u; i < j->n; i++) {
-		if (store_read_chunk(s, &j->c[i], &bufs[i - u], err, errlen)) {
-			rc = -1;
-			goto out;
-		}
-	}
-	/* the longest run of trailing unresolved chunks at the head of list */
-	for (size_t cand = u; cand < j->n; cand++) {
-		size_t off = 0, i;
-		int ok = 1;
-
-		for (i = cand; i < j->n && ok; i++) {
-			const struct chunk *c = &j->c[i];
-			const struct buf *b = &bufs[i - u];
-			int same = !strcmp(c->kernel, kinst);
-
-			/* ENOSPC: nothing was carried out of that kernel */
-			if (c->state == CH_KEPT && !same)
-				ok = 0;
-			/*
-			 * With nothing staged, staged chunks of this kernel
-			 * are gone (only D takes a staged list away); what a
-			 * kexec carried in, and what an N has not cut yet,
-			 * starts the current list.
-			 */
-			if (!staged && same && !c->cut_n)
-				ok = 0;
-			if (ok && (b->len > len - off || memcmp(list + off, b->p, b->len)))
-				ok = 0;
-			off += b->len;
-		}
-		if (ok) {
-			best = cand;
-			best_bytes = off;
-			break;
-		}
-	}
-	*first_held = best;
-	*held = best_bytes;
-out:
-	if (bufs)
-		for (size_t i = u; i < j->n; i++)
-			buf_free(&bufs[i - u]);
-	free(bufs);
-	return rc;
-}
-
-static int kernel_err_code(int e)
-{
-	switch (e) {
-	case -ENOENT: return EX_NOSTAGING;
-	case -EPERM: case -EACCES: return EX_PERM;
-	case -EBUSY: return EX_BUSY;
-	default: return EX_KERNEL;
-	}
-}
-
-static const char *kernel_err_hint(int e)
-{
-	switch (e) {
-	case -ENOENT: return " (kernel without IMA measurement staging, or wrong --securityfs?)";
-	case -EPERM: return " (writing the lists needs CAP_SYS_ADMIN)";
-	case -EACCES: return " (permission denied: run as root)";
-	case -EBUSY: return " (another process has the measurement lists open for writing, or a reader blocks the writer)";
-	default: return "";
-	}
-}
+/* how long an export waits for readers of the store (a view's refresh) */
+#define STORE_WAIT_TRIES 100
+#define STORE_WAIT_US 50000
 
 static int open_store(struct ctx *c, struct store *s, int writer)
 {
 	char err[512];
-	int rc = store_open(s, c->store_root, c->boot_key, c->boot_info, writer,
-			    err, sizeof(err));
+	int rc, tries = 0;
 
+	/*
+	 * An exporter holds the kernel's writer already, so a busy lock is a
+	 * reader's, which lets go soon: wait for it a bounded time.
+	 */
+	while ((rc = store_open(s, c->store_root, c->boot_key, c->boot_info, writer,
+				err, sizeof(err))) == EX_BUSY && writer &&
+	       ++tries < STORE_WAIT_TRIES)
+		usleep(STORE_WAIT_US);
 	if (rc)
 		msg("%s", err);
 	return rc;
@@ -264,7 +183,7 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 		 * Nothing staged: this kernel's staged chunks were deleted by
 		 * a D.  Chunks for N are matched against the list below.
 		 */
-		for (i = first_unresolved(&s->j); i < s->j.n; i++)
+		for (i = journal_first_unresolved(&s->j); i < s->j.n; i++)
 			if (!strcmp(s->j.c[i].kernel, kinst) && !s->j.c[i].cut_n &&
 			    set_state(s, i, CH_DONE, &pend))
 				goto nomem;
@@ -504,7 +423,7 @@ static int export_n(struct ctx *c, struct store *s, const char *kinst,
 	if (e) {
 		msg("cannot open the measurement list for writing: %s%s", strerror(-e),
 		    kernel_err_hint(e));
-		return kernel_err_code(e);
+		return kernel_exit_code(e);
 	}
 	fault_point("open-current");
 	/* the TPM before the list: a record is listed before it is extended */
@@ -625,7 +544,7 @@ int cmd_export(struct ctx *c)
 	if (e) {
 		msg("cannot open the staged list for writing: %s%s", strerror(-e),
 		    kernel_err_hint(e));
-		return kernel_err_code(e);
+		return kernel_exit_code(e);
 	}
 	rc = open_store(c, &s, 1);
 	if (rc) {
@@ -667,137 +586,43 @@ out:
 	return rc;
 }
 
-/*
- * A consistent snapshot of the kernel lists: staged, current, staged again
- * until the staged list did not change in between.  Missing staged file
- * (stock kernel) reads as empty.
- */
-static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
-{
-	struct buf S2;
-	int e = 0;
-
-	buf_init(&S2);
-	for (int tries = 0; tries < 20; tries++) {
-		if (e == -EBUSY)
-			usleep(50000);	/* an export holds the writer: it is short */
-		e = c->k->ops->read_staged(c->k, S);
-		if (e == -ENOENT) {
-			buf_reset(S);
-			e = 0;
-		}
-		if (!e)
-			e = c->k->ops->read_current(c->k, C);
-		if (!e)
-			e = c->k->ops->read_staged(c->k, &S2);
-		if (e == -ENOENT) {
-			buf_reset(&S2);
-			e = 0;
-		}
-		if (e == -EBUSY)
-			continue;
-		if (e)
-			break;
-		if (S2.len == S->len && (!S->len || !memcmp(S2.p, S->p, S->len)))
-			break;
-	}
-	buf_free(&S2);
-	if (e)
-		msg("cannot read the kernel's measurement lists: %s%s", strerror(-e),
-		    kernel_err_hint(e));
-	return e ? kernel_err_code(e) : 0;
-}
-
-int assemble(struct ctx *c, struct store *s, struct assembled *a)
-{
-	char kinst[KERNEL_ID_MAX], err[512];
-	size_t u, fh, held;
-	int rc, e;
-
-	buf_init(&a->S);
-	buf_init(&a->C);
-	a->s_skip = a->c_skip = 0;
-	rc = read_kernel(c, &a->S, &a->C);
-	if (rc)
-		return rc;
-	e = c->k->ops->instance(c->k, kinst, sizeof(kinst));
-	if (e) {
-		msg("cannot read the kernel instance id: %s", strerror(-e));
-		return EX_KERNEL;
-	}
-	if (a->S.len) {
-		if (match_held(s, kinst, a->S.p, a->S.len, 1, &u, &fh, &held, err, sizeof(err)))
-			goto bad;
-		a->s_skip = held;
-	} else {
-		if (match_held(s, kinst, a->C.p, a->C.len, 0, &u, &fh, &held, err, sizeof(err)))
-			goto bad;
-		a->c_skip = held;
-	}
-	return 0;
-bad:
-	msg("store: %s", err);
-	return EX_CORRUPT;
-}
-
-void assembled_free(struct assembled *a)
-{
-	buf_free(&a->S);
-	buf_free(&a->C);
-}
-
-void print_ascii(FILE *out, const uint8_t *p, size_t len)
-{
-	char err[256];
-	struct ima_rec r;
-	size_t pos = 0;
-	unsigned long i = 0;
-
-	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1)
-		ima_rec_print_ascii(out, &r);
-}
-
-static void emit(struct ctx *c, const uint8_t *p, size_t len)
-{
-	if (c->ascii)
-		print_ascii(c->out, p, len);
-	else if (len)
-		fwrite(p, 1, len, c->out);
-}
+/* up to 1 MiB at a time: memory stays bounded whatever the log's size */
+#define CAT_BLOCK (1024 * 1024)
 
 int cmd_cat(struct ctx *c)
 {
-	struct assembled a;
+	struct wholelog w;
+	uint64_t off = 0;
 	struct store s;
-	struct buf b;
-	char err[512];
+	char *b = NULL;
+	ssize_t n;
 	int rc;
 
 	rc = open_store(c, &s, 0);
 	if (rc)
 		return rc;
-	buf_init(&b);
-	rc = assemble(c, &s, &a);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < s.j.n; i++) {
-		if (store_read_chunk(&s, &s.j.c[i], &b, err, sizeof(err))) {
-			msg("store: %s", err);
+	rc = wl_load(&w, c, &s);
+	store_close(&s);
+	b = malloc(CAT_BLOCK);
+	if (!rc && !b)
+		rc = EX_STORE;
+	while (!rc) {
+		n = c->ascii ? wl_read_ascii(&w, b, CAT_BLOCK, off) :
+			       wl_read_bin(&w, b, CAT_BLOCK, off);
+		if (n < 0)
 			rc = EX_CORRUPT;
-			goto out;
-		}
-		emit(c, b.p, b.len);
+		else if (!n)
+			break;
+		else if (fwrite(b, 1, (size_t)n, c->out) != (size_t)n)
+			break;
+		off += (uint64_t)(n > 0 ? n : 0);
 	}
-	emit(c, a.S.p + a.s_skip, a.S.len - a.s_skip);
-	emit(c, a.C.p + a.c_skip, a.C.len - a.c_skip);
-	if (fflush(c->out) || ferror(c->out)) {
+	if (!rc && (fflush(c->out) || ferror(c->out))) {
 		msg("write error on output: %s", strerror(errno));
 		rc = EX_STORE;
 	}
-out:
-	assembled_free(&a);
-	buf_free(&b);
-	store_close(&s);
+	free(b);
+	wl_free(&w);
 	return rc;
 }
 
@@ -823,30 +648,42 @@ static void note_match(struct vstate *v)
 	}
 }
 
-/* Replay one piece of the log, naming `what` and its records on trouble. */
-static int replay_piece(struct vstate *v, const char *what, const uint8_t *p, size_t len)
+struct replay_arg {
+	struct vstate *v;
+	const char *what;
+	unsigned long i;
+};
+
+static int replay_one(const struct ima_rec *r, uint64_t off, void *arg)
 {
-	char err[512];
-	struct ima_rec r;
-	size_t pos = 0;
-	unsigned long i = 0;
-	int rc;
+	struct replay_arg *a = arg;
+	struct vstate *v = a->v;
 
-	while ((rc = ima_parse_next(p, len, &pos, &r, i, err, sizeof(err))) == 1) {
-		if (ima_rec_check_digest(&r)) {
-			char hex[41];
+	if (ima_rec_check_digest(r)) {
+		char hex[41];
 
-			hex_encode(r.digest, IMA_DIGEST_SIZE, hex);
-			msg("%s, record %lu (offset %zu, log record %lu): template digest %s does not match its data",
-			    what, i, r.off, v->total, hex);
-			v->bad = 1;
-		}
-		if (replay_record(&v->st, &r))
-			return -1;
-		v->total++;
-		i++;
-		note_match(v);
+		hex_encode(r->digest, IMA_DIGEST_SIZE, hex);
+		msg("%s, record %lu (log offset %llu, log record %lu): template digest %s does not match its data",
+		    a->what, a->i, (unsigned long long)off, v->total, hex);
+		v->bad = 1;
 	}
+	if (replay_record(&v->st, r))
+		return -2;
+	v->total++;
+	a->i++;
+	note_match(v);
+	return 0;
+}
+
+/* Replay piece i of the log, naming `what` and its records on trouble. */
+static int replay_piece(struct vstate *v, struct wholelog *w, size_t i, const char *what)
+{
+	struct replay_arg a = { v, what, 0 };
+	char err[512];
+	int rc = wl_piece_records(w, i, replay_one, &a, err, sizeof(err));
+
+	if (rc == -2)
+		return -1;
 	if (rc < 0) {
 		msg("%s: %s", what, err);
 		v->bad = 1;
@@ -857,26 +694,25 @@ static int replay_piece(struct vstate *v, const char *what, const uint8_t *p, si
 int cmd_verify(struct ctx *c)
 {
 	struct tpm_pcrs t1, t2;
-	struct assembled a;
+	struct wholelog w;
 	struct store s;
 	struct vstate v;
-	struct buf b;
 	char err[512], what[128];
 	int rc, tries;
 
 	rc = open_store(c, &s, 0);
 	if (rc)
 		return rc;
-	buf_init(&b);
-	memset(&a, 0, sizeof(a));
+	memset(&w, 0, sizeof(w));
+	w.bootfd = -1;
 	for (tries = 0;; tries++) {
 		if (read_tpm(c->tpm_dir, &t1)) {
 			msg("no TPM PCR 10 under %s", c->tpm_dir);
 			rc = EX_NOTPM;
 			goto out;
 		}
-		assembled_free(&a);
-		rc = assemble(c, &s, &a);
+		wl_free(&w);
+		rc = wl_load(&w, c, &s);
 		if (rc)
 			goto out;
 		if (read_tpm(c->tpm_dir, &t2)) {
@@ -889,25 +725,24 @@ int cmd_verify(struct ctx *c)
 	memset(&v, 0, sizeof(v));
 	replay_init(&v.st);
 	v.t = &t2;
-	for (size_t i = 0; i < s.j.n; i++) {
-		const struct chunk *ch = &s.j.c[i];
-		int e = store_read_chunk(&s, ch, &b, err, sizeof(err));
+	for (size_t i = 0; i < w.n; i++) {
+		const struct chunk *ch = i < s.j.n ? &s.j.c[i] : NULL;
 
-		if (e == -1) {
-			msg("store: %s", err);
-			rc = EX_CORRUPT;
-			goto out;
+		if (!ch) {
+			snprintf(what, sizeof(what), "the kernel's lists");
+		} else {
+			snprintf(what, sizeof(what), "chunk %u (%08u.bin)", ch->seq, ch->seq);
+			if (wl_check_piece(&w, i, err, sizeof(err))) {
+				/* replayed all the same: which record is altered? */
+				msg("store: %s", err);
+				v.bad = 1;
+			}
 		}
-		if (e == -2) {
-			msg("store: %s", err);
-			v.bad = 1;
-		}
-		snprintf(what, sizeof(what), "chunk %u (%08u.bin)", ch->seq, ch->seq);
-		if (replay_piece(&v, what, b.p, b.len)) {
+		if (replay_piece(&v, &w, i, what)) {
 			rc = EX_KERNEL;
 			goto out;
 		}
-		for (int k = 0; k < NBANKS; k++) {
+		for (int k = 0; ch && k < NBANKS; k++) {
 			if (memcmp(v.st.full[k], ch->pcr.full[k], banks[k].size) ||
 			    memcmp(v.st.pad[k], ch->pcr.pad[k], banks[k].size)) {
 				msg("%s: replay gives another PCR 10 (%s) than the journal recorded after it",
@@ -916,11 +751,6 @@ int cmd_verify(struct ctx *c)
 				break;
 			}
 		}
-	}
-	if (replay_piece(&v, "kernel staged list", a.S.p + a.s_skip, a.S.len - a.s_skip) ||
-	    replay_piece(&v, "kernel current list", a.C.p + a.c_skip, a.C.len - a.c_skip)) {
-		rc = EX_KERNEL;
-		goto out;
 	}
 	rc = v.bad ? EX_MISMATCH : EX_OK;
 	for (int k = 0; k < NBANKS; k++) {
@@ -949,8 +779,7 @@ int cmd_verify(struct ctx *c)
 	if (v.bad)
 		fprintf(c->out, "the log has altered or corrupt records (see above)\n");
 out:
-	assembled_free(&a);
-	buf_free(&b);
+	wl_free(&w);
 	store_close(&s);
 	return rc;
 }
@@ -969,7 +798,7 @@ int cmd_status(struct ctx *c)
 {
 	unsigned long long bytes = 0, gone = 0, gone_bytes = 0, recs = 0;
 	unsigned long by_state[CH_DONE + 1] = { 0 };
-	struct assembled a;
+	struct wholelog w;
 	struct store s;
 	long long last = 0;
 	int rc;
@@ -1006,17 +835,17 @@ int cmd_status(struct ctx *c)
 	} else {
 		fprintf(c->out, "last export: never\n");
 	}
-	rc = assemble(c, &s, &a);
+	rc = wl_load(&w, c, &s);
 	if (!rc) {
 		fprintf(c->out, "kernel: staged %lu records, current %lu records",
-			count_records(a.S.p, a.S.len), count_records(a.C.p, a.C.len));
-		if (a.s_skip || a.c_skip)
-			fprintf(c->out, " (%zu bytes already in the store)", a.s_skip + a.c_skip);
+			w.staged_records, w.current_records);
+		if (w.held_bytes)
+			fprintf(c->out, " (%zu bytes already in the store)", w.held_bytes);
 		fputc('\n', c->out);
 	} else {
 		fprintf(c->out, "kernel: lists not readable\n");
 	}
-	assembled_free(&a);
+	wl_free(&w);
 	store_close(&s);
 	return rc;
 }

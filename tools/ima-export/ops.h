@@ -30,21 +30,6 @@ int cmd_status(struct ctx *c);
 int cmd_boots(struct ctx *c);
 int cmd_remove_boot(struct ctx *c);
 
-/*
- * The log = every chunk ++ (staged ++ current minus what the store holds):
- * a consistent read of the kernel's lists (waiting out a short EBUSY) and
- * how many bytes at the head of each the store already holds.  The caller
- * holds the store open and frees a with assembled_free() in every case.
- */
-struct assembled {
-	struct buf S, C;
-	size_t s_skip, c_skip;
-};
-int assemble(struct ctx *c, struct store *s, struct assembled *a);
-void assembled_free(struct assembled *a);
-/* Records as ascii_runtime_measurements shows them. */
-void print_ascii(FILE *out, const uint8_t *p, size_t len);
-
 /* Every fault step of export, in the order they are reached. */
 extern const char *const export_fault_steps[];
 /* The fault steps of the quote-aligned (N) export. */
@@ -53,16 +38,5 @@ extern const char *const quote_fault_steps[];
 struct tpm_pcrs;
 /* A quote's PCR 10 values, "ALG:HEX" lines; 0 or -1 with err. */
 int quote_parse(const char *text, struct tpm_pcrs *q, char *err, size_t errlen);
-
-/*
- * Which chunks does the kernel still hold?  list is the staged list when
- * staged is set, else the current list.  On return chunks [*first_held, n)
- * are at the head of list, covering *held bytes, and chunks
- * [*first_unresolved, *first_held) are no longer in the kernel.  0, or -1
- * with err (an unreadable or altered chunk).
- */
-int match_held(struct store *s, const char *kinst, const uint8_t *list,
-	       size_t len, int staged, size_t *first_unresolved,
-	       size_t *first_held, size_t *held, char *err, size_t errlen);
 
 #endif

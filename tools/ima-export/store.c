@@ -46,6 +46,15 @@ static int sha256(const void *p, size_t n, uint8_t out[32])
 	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -1;
 }
 
+size_t journal_first_unresolved(const struct journal *j)
+{
+	size_t u = j->n;
+
+	while (u > 0 && j->c[u - 1].state != CH_DONE)
+		u--;
+	return u;
+}
+
 void journal_free(struct journal *j)
 {
 	free(j->c);
@@ -486,8 +495,9 @@ static int mkdir_p(const char *path)
 #define SFAIL(code, ...) do { snprintf(err, errlen, __VA_ARGS__); rc = code; goto fail; } while (0)
 
 int store_open(struct store *s, const char *root, const char *boot,
-	       const char *boot_info, int writer, char *err, size_t errlen)
+	       const char *boot_info, int mode, char *err, size_t errlen)
 {
+	int writer = mode == STORE_WRITE;
 	char jerr[256];
 	struct buf b;
 	int rc, fd;
@@ -539,9 +549,11 @@ int store_open(struct store *s, const char *root, const char *boot,
 	 * opens the store; readers need no lock (renames are atomic, torn
 	 * journal tails are ignored).
 	 */
-	if (flock(s->lockfd, writer ? LOCK_EX | LOCK_NB : LOCK_SH) && errno != ENOSYS) {
+	if (flock(s->lockfd, writer ? LOCK_EX | LOCK_NB :
+		  mode == STORE_TRY_READ ? LOCK_SH | LOCK_NB : LOCK_SH) && errno != ENOSYS) {
 		if (errno == EWOULDBLOCK)
-			SFAIL(EX_BUSY, "store %s: another ima-export is running", root);
+			SFAIL(EX_BUSY, "store %s: %s", root, writer ? "another ima-export is running" :
+			      "an export is running");
 		SFAIL(EX_STORE, "store %s: flock: %s", root, strerror(errno));
 	}
 	s->bootfd = openat(s->rootfd, boot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -646,6 +658,16 @@ int store_append(struct store *s, const struct buf *lines, const char *fault_tag
 static void chunk_name(unsigned int seq, char *name, size_t n)
 {
 	snprintf(name, n, "%08u.bin", seq);
+}
+
+int store_open_chunk(int bootfd, unsigned int seq)
+{
+	char name[32];
+	int fd;
+
+	chunk_name(seq, name, sizeof(name));
+	fd = openat(bootfd, name, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,

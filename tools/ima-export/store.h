@@ -78,13 +78,15 @@ struct store {
 int boot_key_valid(const char *key);
 
 /*
- * Open ROOT for boot key BOOT.  writer: take the lock exclusively (fails
- * with EX_BUSY when another exporter holds it) and create what is missing;
- * otherwise wait for a shared lock and treat a missing store or boot as
- * empty.  Returns EX_OK or an EX_* code with err set.
+ * Open ROOT for boot key BOOT.  STORE_WRITE: take the lock exclusively
+ * (fails with EX_BUSY when another exporter holds it) and create what is
+ * missing; STORE_READ: wait for a shared lock, STORE_TRY_READ: fail with
+ * EX_BUSY instead of waiting, and treat a missing store or boot as empty.
+ * Returns EX_OK or an EX_* code with err set.
  */
+enum { STORE_READ, STORE_WRITE, STORE_TRY_READ };
 int store_open(struct store *s, const char *root, const char *boot,
-	       const char *boot_info, int writer, char *err, size_t errlen);
+	       const char *boot_info, int mode, char *err, size_t errlen);
 void store_close(struct store *s);
 
 /* The whole journal as text (header and one chunk line per chunk). */
@@ -105,6 +107,8 @@ int store_append(struct store *s, const struct buf *lines, const char *fault_tag
 /* Durably write chunk seq; 0 or -errno.  fault steps chunk-*. */
 int store_write_chunk(struct store *s, unsigned int seq, const uint8_t *p,
 		      size_t len);
+/* Open chunk seq of the boot directory bootfd read-only: an fd or -errno. */
+int store_open_chunk(int bootfd, unsigned int seq);
 /*
  * Read chunk c, checking its length and SHA-256: 0; -1 with err when it
  * cannot be read; -2 with err and b filled when it differs from the journal.
@@ -129,5 +133,7 @@ int store_remove_boot(struct store *s, const char *key);
 /* Running PCR state after the last chunk (zero when none). */
 void journal_tail_state(const struct journal *j, struct pcr_state *st);
 unsigned int journal_next_seq(const struct journal *j);
+/* The first chunk after the last one in state done (n when none is left). */
+size_t journal_first_unresolved(const struct journal *j);
 
 #endif

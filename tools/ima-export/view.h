@@ -20,5 +20,11 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
  * other commands and the view need the kernel's directory.
  */
 int securityfs_is_view(const char *dir);
+/*
+ * When dir is covered by a FUSE file system (the view), move this process
+ * into a mount namespace of its own where it is not: the kernel's files
+ * under it are then what dir shows.  0, or -1 with a message.
+ */
+int securityfs_uncover(const char *dir);
 
 #endif

@@ -26,6 +26,7 @@ void test_replay(void);
 void test_ascii(void);
 void test_store(void);
 void test_export(void);
+void test_wholelog(void);
 void test_fuse(void);
 void test_quote(void);
 

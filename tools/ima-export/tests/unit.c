@@ -14,6 +14,7 @@ int main(void)
 	test_ascii();
 	test_store();
 	test_export();
+	test_wholelog();
 	test_fuse();
 	test_quote();
 	printf("1..%d\n", tap_n);

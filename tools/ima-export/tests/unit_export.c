@@ -795,11 +795,11 @@ static void test_units(void)
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && mkdir -p man/man8 && cp %s/../ima-export.8 man/man8/ && "
 		 "for u in %s/../systemd/*; do sed 's#/usr/bin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
-		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export.service ./ima-export.timer ./ima-export-final.service >verify.out 2>&1 && "
+		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export.service ./ima-export.timer ./ima-export-final.service ./ima-export-view.service >verify.out 2>&1 && "
 		 "test ! -s verify.out || { sed 's/^/# /' verify.out; exit 1; }",
 		 dir, TESTS_DIR, TESTS_DIR, TESTS_DIR);
 	rc = system(cmd);
-	ok(rc == 0, "units: ima-export.service, ima-export.timer and ima-export-final.service pass systemd-analyze verify, no message");
+	ok(rc == 0, "units: ima-export.service, ima-export.timer, ima-export-final.service and ima-export-view.service pass systemd-analyze verify, no message");
 	/* a bad value is only a warning: a message fails the check too */
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && sed -i 's/^Type=oneshot/Type=oneshoot/' ima-export-final.service && "

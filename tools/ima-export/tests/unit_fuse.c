@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -435,6 +438,115 @@ static void test_race(struct buf *truth)
 	buf_free(&whole);
 }
 
+/*
+ * An export holds the store's lock (here the test holds it): stat, readdir,
+ * the files passed through, the count and every read of the list files
+ * still answer, from what the view knew, within the refresh wait; once the
+ * lock is free, a read at the end shows the records measured meanwhile.
+ */
+static void test_never_blocks(struct buf *truth)
+{
+	char p[512], b[4096];
+	struct buf before, got;
+	struct timespec t0, t1;
+	int lock, status = -1;
+	pid_t child;
+
+	buf_init(&before);
+	buf_init(&got);
+	buf_append(&before, truth->p, truth->len);
+	snprintf(p, sizeof(p), "%s/lock", T.store);
+	lock = open(p, O_RDONLY);
+	ok(lock >= 0 && !flock(lock, LOCK_EX), "blocking: the test holds the store's lock as an export does");
+	measure(3, truth);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	child = fork();
+	if (child == 0) {
+		struct stat st;
+		DIR *d;
+		int fd;
+
+		close(lock);	/* the lock stays the parent's to let go */
+
+		snprintf(p, sizeof(p), "%s/policy", T.mnt);
+		if (stat(p, &st) || read_path_all(p, &got))
+			_exit(1);
+		d = opendir(T.mnt);
+		if (!d || !readdir(d))
+			_exit(2);
+		closedir(d);
+		if (count_of(T.mnt) != T.next - 3)
+			_exit(3);
+		buf_reset(&got);
+		snprintf(p, sizeof(p), "%s/binary_runtime_measurements", T.mnt);
+		if (read_path_all(p, &got) || got.len != before.len || memcmp(got.p, before.p, got.len))
+			_exit(4);
+		snprintf(p, sizeof(p), "%s/ascii_runtime_measurements", T.mnt);
+		fd = open(p, O_RDONLY);
+		if (fd < 0 || pread(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
+			_exit(5);
+		_exit(0);
+	}
+	/* a view that waits for the lock keeps the child in the kernel, out of
+	 * reach of signals: after 30 s the lock is let go, and it fails */
+	for (int i = 0; i < 300 && waitpid(child, &status, WNOHANG) == 0; i++)
+		usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (status == -1) {
+		flock(lock, LOCK_UN);
+		waitpid(child, NULL, 0);
+	}
+	ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "blocking: while the lock is held, stat, readdir, policy, the count and whole reads of the lists answer with the log known before (%.1f s, %s %d)",
+	   (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	   status == -1 ? "no answer in 30 s," : "exit", status == -1 ? 0 : WEXITSTATUS(status));
+	flock(lock, LOCK_UN);
+	close(lock);
+	snprintf(p, sizeof(p), "%s/binary_runtime_measurements", T.mnt);
+	ok(file_is(p, truth), "blocking: the lock let go, a read shows the 3 records measured meanwhile");
+	buf_free(&before);
+	buf_free(&got);
+}
+
+/*
+ * The store replaced under the view: descriptors opened before fail with
+ * EIO (not another log at the same offsets), new ones read the new log,
+ * and the view says so.  Then the store comes back.
+ */
+static void test_reset(const struct buf *truth)
+{
+	char p[512], q[512], b[256];
+	struct buf want, err;
+	int fd, eio;
+
+	buf_init(&want);
+	buf_init(&err);
+	snprintf(p, sizeof(p), "%s/binary_runtime_measurements", T.mnt);
+	fd = open(p, O_RDONLY);
+	ok(fd >= 0 && pread(fd, b, sizeof(b), 0) == (ssize_t)sizeof(b),
+	   "reset: a reader opens the binary list and reads its head");
+	snprintf(q, sizeof(q), "%s.away", T.store);
+	if (rename(T.store, q))
+		abort();
+	eio = pread(fd, b, sizeof(b), (off_t)truth->len) < 0 && errno == EIO;
+	ok(eio && pread(fd, b, sizeof(b), 0) < 0 && errno == EIO,
+	   "reset: the store replaced, that descriptor's reads fail with EIO, at its end and at 0");
+	close(fd);
+	ok(file_is(p, &(struct buf){ .p = T.st->cur, .len = T.st->cur_len }),
+	   "reset: a new descriptor reads the new log (the kernel's list alone, %zu bytes)", T.st->cur_len);
+	snprintf(q, sizeof(q), "%s/view.err", T.root);
+	read_path_all(q, &err);
+	buf_append(&err, "", 1);
+	ok(strstr((char *)err.p, "no longer extends what the view showed") != NULL,
+	   "reset: the view says the log no longer extends what it showed");
+	snprintf(q, sizeof(q), "%s.away", T.store);
+	if (rename(q, T.store))
+		abort();
+	ok(file_is(p, truth), "reset: the store back, a new descriptor reads the whole log again");
+	buf_free(&want);
+	buf_free(&err);
+}
+
 /* the view mounted over the directory it shows */
 static void test_over(const struct buf *truth)
 {
@@ -480,6 +592,24 @@ static void test_errors(void)
 		 T.cli, T.mnt);
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_PERM && !is_fuse(T.mnt), "mount: not root exits %d", EX_PERM);
+}
+
+/* a view killed by SIGKILL takes its mount along (auto_unmount) */
+static void test_killed(void)
+{
+	pid_t pid = view_start(T.mnt, "");
+	int i;
+
+	ok(pid > 0, "supervised: the view mounts");
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	for (i = 0; i < 500 && is_fuse(T.mnt); i++)
+		usleep(10000);
+	ok(!is_fuse(T.mnt), "supervised: killed by SIGKILL, the view leaves no mount behind (auto_unmount)");
+	if (is_fuse(T.mnt))
+		umount2(T.mnt, MNT_DETACH);
 }
 
 /* without --foreground: mounted when it returns, the pid on stdout */
@@ -536,9 +666,12 @@ void test_fuse(void)
 		test_view(pid, &truth);
 		test_race(&truth);
 		ok(cat_is("binary_runtime_measurements", "cat"), "view: after the race it still equals cat");
+		test_never_blocks(&truth);
+		test_reset(&truth);
 	}
 	ok(view_stop(pid, T.mnt), "view: stopped by its pid, it exits 0 and unmounts");
 	test_over(&truth);
+	test_killed();
 	test_daemon();
 	snprintf(cmd, sizeof(cmd), "%s/view.err", T.root);
 	{

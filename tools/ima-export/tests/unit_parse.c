@@ -426,7 +426,7 @@ static char *ascii_of(const struct buf *b)
 	size_t size = 0;
 	FILE *out = open_memstream(&text, &size);
 
-	print_ascii(out, b->p, b->len);
+	ima_list_print_ascii(out, b->p, b->len);
 	fclose(out);
 	return text;
 }
