@@ -39,6 +39,10 @@ add_prog() {
 }
 add_prog /sbin/kexec
 add_prog /usr/bin/evmctl
+# libfuse mounts with auto_unmount through this helper (ima-export mount).
+add_prog /usr/bin/fusermount3
+# tests/guest/fuse.sh holds the store lock as an export does (busybox has no flock)
+add_prog /usr/bin/flock
 add_prog /usr/bin/tsspcrread
 # /bin/sh from busybox also resolves evmctl's plain "tsspcrread" through PATH.
 # The kselftest runner wants GNU timeout (--foreground); busybox's has not.
@@ -49,6 +53,9 @@ add_prog /usr/bin/timeout
 make -s -C "$top/tools/ima-export" ima-export
 install -D -m 0755 "$top/tools/ima-export/ima-export" "$root/usr/bin/ima-export"
 add_libs "$root/usr/bin/ima-export"
+# its units as shipped: the guest runs their command lines (tests/guest/fuse.sh)
+install -D -m 0644 -t "$root/lib/systemd/system" "$top"/tools/ima-export/systemd/*.service \
+	"$top"/tools/ima-export/systemd/*.timer
 add_prog /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
 # glibc dlopen()s libgcc_s for pthread_cancel(), which libfuse's threads use
 # when the view stops.
