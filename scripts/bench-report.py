@@ -16,7 +16,7 @@ import sys
 out = sys.argv[1]
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 raw = {}
-for name in ("stock", "staging", "export", "flush", "capture", "busy"):
+for name in ("stock", "staging", "export", "flush", "capture", "busy", "view"):
     try:
         with open(os.path.join(out, "raw", name + ".txt")) as f:
             raw[name] = [line.split() for line in f if line.strip()]
@@ -387,6 +387,49 @@ if all(k in view for k in ("raw-bin", "view-bin", "raw-ascii", "view-ascii")):
                    for kind in ("bin", "ascii")))
 else:
     missing("ima-export's FUSE view read throughput vs the raw file", "no figure")
+
+# -- the view on the host (scripts/bench-view.sh) ------------------------------
+vh = {int(w[0]): kv(w[1:]) for w in lines("view", "view")}
+VIEW_MAX_KIB = 16 * 1024
+if len(vh) >= 2:
+    lo, hi = min(vh), max(vh)
+    per_rec = (vh[hi]["hwm_kib"] - vh[lo]["hwm_kib"]) * 1024 / (hi - lo)
+    peak = max(max(v["hwm_kib"], v["hwm_remount_kib"]) for v in vh.values())
+    row("ima-export view memory on a generated store (host; "
+        f"{vh[hi]['bin_bytes'] / hi:.0f} B binary + {vh[hi]['ascii_bytes'] / hi:.0f} B ascii a record): "
+        "RSS after mount / peak after reading every byte, and after a remount",
+        " · ".join(f"{size_label(n)}: {v['rss_mount_kib'] / 1024:.1f} / {v['hwm_kib'] / 1024:.1f} MiB, "
+                   f"remount {v['rss_remount_kib'] / 1024:.1f} / {v['hwm_remount_kib'] / 1024:.1f} MiB"
+                   for n, v in sorted(vh.items()))
+        + f"; growth {per_rec:.2f} B per record",
+        "peak < 16 MiB, growth < 8 B per record", peak < VIEW_MAX_KIB and per_rec < 8)
+    v = vh[hi]
+    row(f"ima-export view (re)mount time, {size_label(hi)} records in {v['chunks']:.0f} chunks "
+        "(page cache dropped first / warm)", f"{v['mount_ms']:.0f} ms / {v['remount_ms']:.0f} ms")
+    row(f"ima-export view pread of 4 KiB at 2000 random offsets, {size_label(hi)} records: p50 / p99",
+        f"binary {v['pread_bin_p50_us']:.0f} / {v['pread_bin_p99_us']:.0f} us · "
+        f"ascii {v['pread_ascii_p50_us']:.0f} / {v['pread_ascii_p99_us']:.0f} us")
+    row(f"ima-export view sequential read, {size_label(hi)} records: binary vs the same bytes "
+        "read from the chunk files; ascii (rendered when read)",
+        f"{v['bin_mb_s']:.0f} vs {v['raw_mb_s']:.0f} MB/s "
+        f"({ratio(v['bin_mb_s'], v['raw_mb_s']):.2f}); ascii {v['ascii_mb_s']:.1f} MB/s")
+    # what a user pays per exported record, kernel and view together
+    if "stock" in curves:
+        st = slope(curves["stock"][1])
+        parts = []
+        for boot, label in (("export", "default"), ("flush", "ima_flush_htable")):
+            if boot in curves:
+                k, pv = slope(curves[boot][1]), max(per_rec, 0.0)
+                parts.append(f"{label}: {k:.0f} B kernel + {pv:.1f} B view = {k + pv:.0f} B "
+                             f"({ratio(k + pv, st) * 100:.0f}% of stock)")
+        row(f"memory per exported record, kernel (unreclaimable slab and vmalloc, guest) + view "
+            f"(peak RSS growth, host) against stock's {st:.0f} B per record", " · ".join(parts)
+            if parts else "no kernel figure")
+    else:
+        missing("memory per exported record, kernel + view, against stock", "no stock figure")
+else:
+    missing("ima-export view memory on a generated store", "no figure (scripts/bench-view.sh)",
+            "peak < 16 MiB, growth < 8 B per record")
 
 rate = [kv(w) for w in lines("staging", "rate")]
 if rate:

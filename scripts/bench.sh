@@ -27,7 +27,15 @@ for f in $flavours; do
 	scripts/build-kernel.sh "$f" && scripts/initramfs.sh "$f" || exit 1
 done
 mkdir -p $out/raw $out/logs
+failed=""
 echo "bench: kernels ready after $((SECONDS - start))s"
+
+# ima-export's FUSE view on the host, on generated stores (no kernel needed)
+if wanted view; then
+	echo "### bench view (host, generated stores)"
+	scripts/bench-view.sh >$out/raw/view.txt || failed="$failed view"
+	cat $out/raw/view.txt
+fi
 
 # boot NAME FLAVOUR SCENARIOS ARGS: one boot, its TAP in logs/NAME.tap, its
 # figures in raw/NAME.txt; exit status that of scripts/vm.sh.
@@ -61,7 +69,6 @@ boot() {
 }
 
 declare -A running=()	# pid -> name of the boots in the background
-failed=""
 # reap_one: wait for one boot in the background to end
 reap_one() {
 	local pid

@@ -15,7 +15,7 @@
 
 #include "kernel.h"
 
-#define FAKE_CAP (1u << 20)
+#define FAKE_CAP (4u << 20)
 
 struct fake_state {
 	size_t cur_len, staged_len;
