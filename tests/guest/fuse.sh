@@ -95,6 +95,16 @@ start() {
 	expect_eq "mount: a missing mount point exits 2" $rc 2
 	out=$($IE --securityfs $WORK mount $VIEW 2>&1); rc=$?
 	expect_eq "mount: no IMA staging files under --securityfs exits 3" $rc 3
+	# an agent that opened the kernel's list before the view was mounted
+	# keeps the exporter out: the message names it
+	sleep 60 <$SFS/ima/binary_runtime_measurements &
+	holder=$!
+	out=$($IE --securityfs $SFS/ima export 2>&1); rc=$?
+	kill $holder; wait $holder 2>/dev/null
+	case "$rc:$out" in
+	5:*"held open by pid $holder (sleep) "*) tap ok "export: EBUSY names the process that holds the kernel's list (exit 5)" ;;
+	*) tap "not ok" "export: EBUSY names the process that holds the kernel's list (exit 5)" "exit $rc: $out" ;;
+	esac
 	for i in $(seq 300); do measure "fuse-$i"; done
 	view_start $VIEW || { tap "not ok" "mount: the view comes up"; return; }
 	tap ok "mount: the view comes up ($(grep " $VIEW " /proc/mounts | cut -d' ' -f1,3,4))"

@@ -45,5 +45,11 @@ int kernel_sysfs_init(struct kernel *k, const char *dir, const char *boot_id_pat
  */
 int kernel_sysfs_init_at(struct kernel *k, int dirfd, const char *boot_id_path);
 void kernel_sysfs_free(struct kernel *k);
+/*
+ * Which processes (other than this one) hold one of the kernel's list files
+ * open, from /proc: "pid N (COMM) PATH, ..." in out, empty when none.  For
+ * the message of an EBUSY: readers keep the writer out.
+ */
+void kernel_list_holders(char *out, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "kernel.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -186,4 +187,71 @@ void kernel_sysfs_free(struct kernel *k)
 		sys_close_rw(k);
 	free(k->priv);
 	k->priv = NULL;
+}
+
+/* 1 when a descriptor's target is one of the kernel's list files */
+static int is_list_file(const char *target)
+{
+	static const char *const names[] = {
+		"/binary_runtime_measurements", "/binary_runtime_measurements_staged",
+		"/ascii_runtime_measurements", "/ascii_runtime_measurements_staged",
+	};
+	size_t tl = strlen(target);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t nl = strlen(names[i]);
+
+		if (tl > nl && !strcmp(target + tl - nl, names[i]) && strstr(target, "/ima/"))
+			return 1;
+	}
+	return 0;
+}
+
+void kernel_list_holders(char *out, size_t n)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (!proc)
+		return;
+	while ((p = readdir(proc)) && used + 1 < n) {
+		char path[300], target[4096], comm[64] = "?";
+		struct dirent *f;
+		DIR *fds;
+		FILE *cf;
+		int pid = atoi(p->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds)) && used + 1 < n) {
+			ssize_t l;
+
+			snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, f->d_name);
+			l = readlink(path, target, sizeof(target) - 1);
+			if (l <= 0)
+				continue;
+			target[l] = '\0';
+			if (!is_list_file(target))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+			cf = fopen(path, "r");
+			if (cf) {
+				if (fgets(comm, sizeof(comm), cf))
+					comm[strcspn(comm, "\n")] = '\0';
+				fclose(cf);
+			}
+			used += (size_t)snprintf(out + used, n - used, "%spid %d (%s) %s",
+						 used ? ", " : "", pid, comm, target);
+			if (used >= n)
+				used = n - 1;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
 }

@@ -24,6 +24,17 @@ const char *const quote_fault_steps[] = {
 	"after-store", "after-N", "done", NULL,
 };
 
+/* the writer's open failed: with EBUSY, say who holds the lists */
+static void open_failed(const char *what, int e)
+{
+	char who[1024] = "";
+
+	if (e == -EBUSY)
+		kernel_list_holders(who, sizeof(who));
+	msg("cannot open %s for writing: %s%s%s%s", what, strerror(-e), kernel_err_hint(e),
+	    who[0] ? "; held open by " : "", who);
+}
+
 /* how long an export waits for readers of the store (a view's refresh) */
 #define STORE_WAIT_TRIES 100
 #define STORE_WAIT_US 50000
@@ -421,8 +432,7 @@ static int export_n(struct ctx *c, struct store *s, const char *kinst,
 	buf_init(&pend);
 	e = k->ops->open_rw_current(k);
 	if (e) {
-		msg("cannot open the measurement list for writing: %s%s", strerror(-e),
-		    kernel_err_hint(e));
+		open_failed("the measurement list", e);
 		return kernel_exit_code(e);
 	}
 	fault_point("open-current");
@@ -542,8 +552,7 @@ int cmd_export(struct ctx *c)
 	 */
 	e = k->ops->open_rw(k);
 	if (e) {
-		msg("cannot open the staged list for writing: %s%s", strerror(-e),
-		    kernel_err_hint(e));
+		open_failed("the staged list", e);
 		return kernel_exit_code(e);
 	}
 	rc = open_store(c, &s, 1);
