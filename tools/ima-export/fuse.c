@@ -37,6 +37,8 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -82,6 +84,9 @@ struct view {
 	unsigned long asked, done;
 	struct probe seen;		/* as of the last refresh */
 	int probed;
+	char mnt[4096];			/* where it is mounted */
+	int ready_fd;			/* told once primed (without --foreground) */
+	sem_t prime_now;
 	pthread_mutex_t export_lock;	/* the view's own exports */
 	unsigned int export_every;	/* seconds; 0: on SIGUSR1 only */
 	sem_t export_now;
@@ -184,6 +189,8 @@ static int refresh(struct view *v)
 	old = v->log;
 	v->log = now;
 	pthread_mutex_unlock(&v->lock);
+	if (old.n && now.n > old.n)
+		sem_post(&v->prime_now);	/* an export: ima_flush_htable forgets */
 	wl_free(&old);
 	v->seen = pr;
 	v->probed = probed;
@@ -212,6 +219,70 @@ static void *refresher(void *arg)
 		v->done = target;
 		pthread_cond_broadcast(&v->done_cv);
 		pthread_mutex_unlock(&v->rlock);
+	}
+	return NULL;
+}
+
+/*
+ * Open every file of the view once, as root.  A policy that measures what
+ * root reads on FUSE (the built-in tcb: it leaves securityfs out, not
+ * FUSE) adds one record for each file's path, with the digest of empty
+ * content (every file has size 0, as on securityfs, so nothing is read to
+ * hash it).  The kernel adds a record only once for the same path and
+ * content, so after this the reads of agents add none; with
+ * ima_flush_htable the kernel forgets at every export, and this runs again.
+ */
+static void prime(struct view *v)
+{
+	DIR *d = opendir(v->mnt);
+	struct dirent *e;
+	char p[4400];
+	int fd;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type == DT_DIR)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", v->mnt, e->d_name);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * The opens are made by a child process: a thread of the view blocked on a
+ * request to its own mount would keep a killed view from ever exiting (the
+ * kernel aborts the requests only once the view's last thread is gone).
+ */
+static void *primer(void *arg)
+{
+	struct view *v = arg;
+	char one = 1;
+	pid_t pid;
+
+	for (;;) {
+		pid = fork();
+		if (pid == 0) {
+			/* not /dev/fuse: the connection must end with the view */
+			close_range(3, ~0U, 0);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			prime(v);
+			_exit(0);
+		}
+		if (pid > 0)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		if (v->ready_fd >= 0) {
+			if (write(v->ready_fd, &one, 1) != 1)
+				msg("cannot tell that the view is ready: %s", strerror(errno));
+			close(v->ready_fd);
+			v->ready_fd = -1;
+		}
+		while (sem_wait(&v->prime_now) && errno == EINTR)
+			;
 	}
 	return NULL;
 }
@@ -295,7 +366,7 @@ static int v_getattr(const char *path, struct stat *st, struct fuse_file_info *f
 	}
 	st->st_mode &= ~(mode_t)0222;
 	if (kind >= 0)
-		st->st_size = 0;	/* as securityfs: read to the end */
+		st->st_size = 0;	/* as securityfs: read to the end (and IMA hashes nothing) */
 	return 0;
 }
 
@@ -453,14 +524,16 @@ static int serve(const char *mnt, int foreground)
 {
 	struct sigaction sa;
 	struct fuse *f;
-	pthread_t th, rth;
+	pthread_t th, rth, pth;
 	int rc;
 
 	f = mount_view(mnt);
 	if (!f)
 		return EX_KERNEL;
+	V.ready_fd = -1;
 	if (!foreground) {
-		pid_t pid = fork();
+		int ready[2];
+		pid_t pid = pipe2(ready, O_CLOEXEC) ? -1 : fork();
 
 		if (pid < 0) {
 			msg("fork: %s", strerror(errno));
@@ -469,11 +542,23 @@ static int serve(const char *mnt, int foreground)
 			return EX_KERNEL;
 		}
 		if (pid > 0) {
-			/* mounted: the caller stops the view by this pid */
+			char c;
+			ssize_t n;
+
+			/* mounted and primed: the caller stops the view by this pid */
+			close(ready[1]);
+			while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+				;
+			if (n != 1) {
+				msg("the view ended before it was ready");
+				_exit(EX_KERNEL);
+			}
 			printf("%d\n", (int)pid);
 			fflush(stdout);
 			_exit(EX_OK);
 		}
+		close(ready[0]);
+		V.ready_fd = ready[1];
 		setsid();
 		if (chdir("/"))
 			msg("chdir /: %s", strerror(errno));
@@ -491,7 +576,8 @@ static int serve(const char *mnt, int foreground)
 	sigaction(SIGUSR1, &sa, NULL);
 	if (fuse_set_signal_handlers(fuse_get_session(f)) ||
 	    pthread_create(&th, NULL, exporter, &V) ||
-	    pthread_create(&rth, NULL, refresher, &V)) {
+	    pthread_create(&rth, NULL, refresher, &V) ||
+	    pthread_create(&pth, NULL, primer, &V)) {
 		msg("cannot set up signal handlers or the export thread");
 		fuse_unmount(f);
 		fuse_destroy(f);
@@ -626,6 +712,9 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	pthread_cond_init(&V.asked_cv, NULL);
 	pthread_cond_init(&V.done_cv, NULL);
 	sem_init(&V.export_now, 0, 0);
+	sem_init(&V.prime_now, 0, 0);
+	if (!realpath(mnt, V.mnt))
+		snprintf(V.mnt, sizeof(V.mnt), "%s", mnt);
 	V.log.bootfd = -1;
 	for (int tries = 0; (rc = refresh(&V)) == EX_BUSY && tries < 600; tries++)
 		usleep(50000);
