@@ -333,3 +333,13 @@ void ima_list_print_ascii(FILE *out, const uint8_t *p, size_t len)
 	while (ima_parse_next(p, len, &pos, &r, i++, err, sizeof(err)) == 1)
 		ima_rec_print_ascii(out, &r);
 }
+
+unsigned long ima_list_count(const uint8_t *p, size_t len)
+{
+	struct ima_list_info li;
+	char err[256];
+
+	if (ima_list_scan(p, len, 0, &li, err, sizeof(err)))
+		return 0;
+	return li.records;
+}

@@ -96,6 +96,8 @@ struct ima_list_info {
 };
 int ima_list_scan(const uint8_t *buf, size_t len, int check_digests,
 		  struct ima_list_info *info, char *err, size_t errlen);
+/* How many records a list holds; 0 when it does not parse. */
+unsigned long ima_list_count(const uint8_t *p, size_t len);
 
 static inline uint32_t get_le32(const uint8_t *p)
 {

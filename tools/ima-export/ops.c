@@ -408,7 +408,6 @@ static int quote_prefix(const struct store *s, const uint8_t *list, size_t len,
 	}
 }
 
-static unsigned long count_records(const uint8_t *p, size_t len);
 
 /*
  * The N flavour, on the writer of binary_runtime_measurements: find the
@@ -478,7 +477,7 @@ static int export_n(struct ctx *c, struct store *s, const char *kinst,
 		ret = EX_STORE;
 		goto out;
 	}
-	n = count_records(C.p, held) + k_new;
+	n = ima_list_count(C.p, held) + k_new;
 	if (n == 0) {
 		info("the store already reaches the quote: nothing to export");
 		goto out;
@@ -791,16 +790,6 @@ out:
 	wl_free(&w);
 	store_close(&s);
 	return rc;
-}
-
-static unsigned long count_records(const uint8_t *p, size_t len)
-{
-	struct ima_list_info li;
-	char err[256];
-
-	if (ima_list_scan(p, len, 0, &li, err, sizeof(err)))
-		return 0;
-	return li.records;
 }
 
 int cmd_status(struct ctx *c)

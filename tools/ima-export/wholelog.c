@@ -142,16 +142,6 @@ static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 	return e ? kernel_exit_code(e) : 0;
 }
 
-static unsigned long count_records(const uint8_t *p, size_t len)
-{
-	struct ima_list_info li;
-	char err[256];
-
-	if (ima_list_scan(p, len, 0, &li, err, sizeof(err)))
-		return 0;
-	return li.records;
-}
-
 int wl_load(struct wholelog *w, struct ctx *c, struct store *s)
 {
 	char kinst[KERNEL_ID_MAX], err[512];
@@ -192,8 +182,8 @@ int wl_load(struct wholelog *w, struct ctx *c, struct store *s)
 		rc = EX_KERNEL;
 		goto out;
 	}
-	w->staged_records = count_records(S.p, S.len);
-	w->current_records = count_records(C.p, C.len);
+	w->staged_records = ima_list_count(S.p, S.len);
+	w->current_records = ima_list_count(C.p, C.len);
 	w->held_bytes = held;
 	w->p = calloc(s->j.n + 1, sizeof(*w->p));
 	if (!w->p || (s->bootfd >= 0 &&
