@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -478,7 +479,7 @@ static FILE *sink_open(struct sink *s)
 	FILE *f = fopencookie(s, "w", io);
 
 	if (f)
-		setvbuf(f, NULL, _IOFBF, 4096);
+		setvbuf(f, NULL, _IOFBF, 65536);
 	return f;
 }
 
@@ -490,6 +491,12 @@ struct marking {
 	size_t cap;
 	int nomem;
 };
+
+/* bytes rendered so far: written to the sink, and still in the buffer */
+static uint64_t rendered(struct marking *m)
+{
+	return m->s->pos + __fpending(m->f);
+}
 
 static int mark_one(const struct ima_rec *r, uint64_t at, void *arg)
 {
@@ -508,9 +515,8 @@ static int mark_one(const struct ima_rec *r, uint64_t at, void *arg)
 			p->marks = nm;
 			m->cap = cap;
 		}
-		fflush(m->f);
 		p->marks[p->nmarks].bin = at;
-		p->marks[p->nmarks++].ascii = m->s->pos;
+		p->marks[p->nmarks++].ascii = rendered(m);
 	}
 	ima_rec_print_ascii(m->f, r);
 	return 0;
@@ -556,8 +562,7 @@ static int fill_one(const struct ima_rec *r, uint64_t at, void *arg)
 
 	(void)at;
 	ima_rec_print_ascii(m->f, r);
-	fflush(m->f);
-	return m->s->pos >= m->s->skip + m->s->size;
+	return rendered(m) >= m->s->skip + m->s->size;
 }
 
 ssize_t wl_read_ascii(struct wholelog *w, void *out, size_t size, uint64_t off)
