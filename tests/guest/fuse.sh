@@ -219,6 +219,8 @@ start() {
 		return
 	fi
 	tap ok "over: the view unit's command mounts the view over $IMA and returns (pid $view_pid)"
+	expect_eq "over: the pid file of the unit's PIDFile= names that pid" \
+		"$(cat /run/ima-export-view.pid 2>&1)" "$view_pid"
 	check "over: evmctl on the stock path validates on every bank" replay_ok $BIN
 	check "over: the stock path shows the whole log (cat of the store and kernel)" \
 		sh -c "$IE --securityfs $SFS/ima cat | cmp -s - $BIN"

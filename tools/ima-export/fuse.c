@@ -520,7 +520,7 @@ static struct fuse *mount_view(const char *mnt)
 	return NULL;
 }
 
-static int serve(const char *mnt, int foreground)
+static int serve(const char *mnt, int foreground, const char *pid_file)
 {
 	struct sigaction sa;
 	struct fuse *f;
@@ -552,6 +552,14 @@ static int serve(const char *mnt, int foreground)
 			if (n != 1) {
 				msg("the view ended before it was ready");
 				_exit(EX_KERNEL);
+			}
+			if (pid_file) {
+				char t[32];
+				int fd = open(pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+				snprintf(t, sizeof(t), "%d\n", (int)pid);
+				if (fd < 0 || write_all(fd, t, strlen(t)) || close(fd))
+					msg("cannot write the pid file %s: %s", pid_file, strerror(errno));
 			}
 			printf("%d\n", (int)pid);
 			fflush(stdout);
@@ -640,6 +648,7 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	      int argc, char **argv)
 {
 	const char *mnt = NULL;
+	const char *pid_file = NULL;
 	int foreground = 0, rc;
 	struct stat st;
 	char *end;
@@ -647,6 +656,8 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--foreground")) {
 			foreground = 1;
+		} else if (!strcmp(argv[i], "--pid-file") && i + 1 < argc) {
+			pid_file = argv[++i];
 		} else if (!strcmp(argv[i], "--export-every") && i + 1 < argc) {
 			unsigned long n = strtoul(argv[++i], &end, 10);
 
@@ -663,7 +674,7 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 		}
 	}
 	if (!mnt) {
-		msg("usage: ima-export [options] mount [--foreground] [--export-every SECONDS] MOUNTPOINT");
+		msg("usage: ima-export [options] mount [--foreground] [--export-every SECONDS] [--pid-file FILE] MOUNTPOINT");
 		return EX_USAGE;
 	}
 	if (geteuid()) {
@@ -721,7 +732,7 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	if (rc)
 		msg("cannot read the whole log: nothing mounted");
 	else
-		rc = serve(mnt, foreground);
+		rc = serve(mnt, foreground, pid_file);
 	kernel_sysfs_free(&V.k);
 	close(V.dirfd);
 	wl_free(&V.log);

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 	fputs("usage: ima-export [options] COMMAND\n"
 	      "  export [--final | --quote FILE | --quote-tpm]\n"
 	      "  cat [--ascii] | verify | status | boot-key | boots | remove-boot KEY\n"
-	      "  mount [--foreground] [--export-every SECONDS] MOUNTPOINT\n"
+	      "  mount [--foreground] [--export-every SECONDS] [--pid-file FILE] MOUNTPOINT\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
 	      "                    default /sys/kernel/security/ima)\n"

@@ -6,11 +6,13 @@
 #include "ops.h"
 
 /*
- * ima-export mount [--foreground] [--export-every SECONDS] MOUNTPOINT
+ * ima-export mount [--foreground] [--export-every SECONDS] [--pid-file FILE]
+ * MOUNTPOINT
  * (argv: the words after "mount").  securityfs is the real IMA directory,
  * opened before mounting, so MOUNTPOINT may be that directory itself.
- * Without --foreground it returns once the view is mounted, having printed
- * the pid of the process that serves it.  Returns an EX_* code.
+ * Without --foreground it returns once the view is mounted and primed,
+ * having printed the pid of the process that serves it (and written it to
+ * FILE: systemd's PIDFile=).  Returns an EX_* code.
  */
 int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	      int argc, char **argv);
