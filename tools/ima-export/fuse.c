@@ -175,14 +175,19 @@ static int refresh(struct view *v)
 		wl_free(&now);
 		return rc;
 	}
-	pthread_mutex_lock(&v->lock);
+	/*
+	 * Outside the lock: only this thread replaces v->log, and the check
+	 * reads what readers leave alone (it may read new chunk files).
+	 */
 	ext = v->log.n ? wl_extends(&now, &v->log) : 1;
 	if (ext < 0) {
-		pthread_mutex_unlock(&v->lock);
 		wl_free(&now);
 		return EX_CORRUPT;
 	}
-	if (!ext) {
+	pthread_mutex_lock(&v->lock);
+	if (ext) {
+		wl_adopt(&now, &v->log);
+	} else {
 		v->epoch++;
 		loud("the whole log no longer extends what the view showed (another store, or records deleted without being stored): the view starts again, and descriptors opened before fail with EIO");
 	}

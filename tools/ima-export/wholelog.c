@@ -618,7 +618,7 @@ ssize_t wl_read_ascii(struct wholelog *w, void *out, size_t size, uint64_t off)
 	return (ssize_t)done;
 }
 
-int wl_extends(struct wholelog *now, struct wholelog *was)
+int wl_extends(struct wholelog *now, const struct wholelog *was)
 {
 	size_t chunks = was->n ? was->n - 1 : 0;
 	uint64_t at;
@@ -644,6 +644,13 @@ int wl_extends(struct wholelog *now, struct wholelog *was)
 			return 0;
 		at += len;
 	}
+	return 1;
+}
+
+void wl_adopt(struct wholelog *now, struct wholelog *was)
+{
+	size_t chunks = was->n ? was->n - 1 : 0;
+
 	for (size_t i = 0; i < chunks; i++) {
 		struct wl_piece *a = &was->p[i], *n = &now->p[i];
 
@@ -658,5 +665,4 @@ int wl_extends(struct wholelog *now, struct wholelog *was)
 			a->nmarks = 0;
 		}
 	}
-	return 1;
 }

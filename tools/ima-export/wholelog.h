@@ -84,11 +84,13 @@ void wl_free(struct wholelog *w);
 /*
  * 1 when now's log starts with the whole of was's (the same chunks, and
  * the bytes was had from the kernel are now's at the same offsets): an
- * offset or entry number read from was still means the same in now.  What
- * now shares with was (checks, ascii marks) is moved over.  0 otherwise,
- * -errno when now cannot be read.
+ * offset or entry number read from was still means the same in now.  0
+ * otherwise, -errno when now cannot be read.  It reads only what wl_load()
+ * set in was, so was may be read meanwhile.
  */
-int wl_extends(struct wholelog *now, struct wholelog *was);
+int wl_extends(struct wholelog *now, const struct wholelog *was);
+/* Move what now shares with was (chunk checks, ascii marks) over to now. */
+void wl_adopt(struct wholelog *now, struct wholelog *was);
 
 /*
  * Up to size bytes of the binary list, or of its ascii form, from offset
