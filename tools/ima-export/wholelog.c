@@ -224,6 +224,8 @@ void wl_free(struct wholelog *w)
 	buf_free(&w->kern);
 	if (w->bootfd >= 0)
 		close(w->bootfd);
+	if (w->cfd_piece)
+		close(w->cfd);
 	memset(w, 0, sizeof(*w));
 	w->bootfd = -1;
 }
@@ -244,13 +246,26 @@ static size_t piece_at(const struct wholelog *w, uint64_t off)
 	return lo;
 }
 
+/*
+ * Chunk i's file, kept open until another chunk is asked for (the view
+ * reads a chunk in many reads); the caller does not close it.
+ */
 static int open_piece(struct wholelog *w, size_t i, char *err, size_t errlen)
 {
-	int fd = w->bootfd < 0 ? -ENOENT : store_open_chunk(w->bootfd, w->p[i].seq);
+	int fd;
 
-	if (fd < 0)
+	if (w->cfd_piece == i + 1)
+		return w->cfd;
+	fd = w->bootfd < 0 ? -ENOENT : store_open_chunk(w->bootfd, w->p[i].seq);
+	if (fd < 0) {
 		snprintf(err, errlen, "chunk %u (%08u.bin): %s", w->p[i].seq, w->p[i].seq,
 			 strerror(-fd));
+		return fd;
+	}
+	if (w->cfd_piece)
+		close(w->cfd);
+	w->cfd = fd;
+	w->cfd_piece = i + 1;
 	return fd;
 }
 
@@ -307,7 +322,6 @@ int wl_check_piece(struct wholelog *w, size_t i, char *err, size_t errlen)
 	md = EVP_MD_CTX_new();
 	if (!b || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "out of memory");
-		close(fd);
 		free(b);
 		EVP_MD_CTX_free(md);
 		return -1;
@@ -327,7 +341,6 @@ int wl_check_piece(struct wholelog *w, size_t i, char *err, size_t errlen)
 		ok = 1;
 out:
 	p->checked = ok ? 1 : -1;
-	close(fd);
 	free(b);
 	EVP_MD_CTX_free(md);
 	return ok ? 0 : -1;
@@ -393,7 +406,6 @@ static int walk(struct wholelog *w, size_t i, uint64_t rel, int checked,
 	}
 out:
 	free(win);
-	close(fd);
 	return rc;
 }
 
@@ -438,11 +450,8 @@ ssize_t wl_read_bin(struct wholelog *w, void *out, size_t size, uint64_t off)
 		}
 		if (piece_pread(w, i, fd, (uint8_t *)out + done, n, rel, err, sizeof(err))) {
 			msg("%s", err);
-			close(fd);
 			return -EIO;
 		}
-		if (fd >= 0)
-			close(fd);
 		done += n;
 		off += n;
 	}

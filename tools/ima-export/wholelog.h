@@ -47,6 +47,8 @@ struct wl_piece {
 
 struct wholelog {
 	int bootfd;			/* the boot directory, -1 without one */
+	int cfd;			/* chunk file cfd_piece - 1, when cfd_piece */
+	size_t cfd_piece;
 	struct wl_piece *p;		/* chunks, then the kernel's part */
 	size_t n;
 	struct buf kern;		/* the kernel's part */
