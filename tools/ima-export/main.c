@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "instance.h"
 #include "kernel.h"
 #include "ops.h"
 #include "tpm.h"
@@ -30,7 +31,8 @@ static void usage(FILE *f)
 	      "  -q, --quiet       only errors\n"
 	      "exit codes: 0 ok, 1 verify mismatch or quote not reached, 2 usage, 3 no staging in the kernel,\n"
 	      "  4 permission, 5 busy, 6 store I/O error or full disk, 7 corrupt or foreign\n"
-	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error\n", f);
+	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error,\n"
+	      "  11 the TPM was reset under the running kernel\n", f);
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -127,11 +129,19 @@ int main(int argc, char **argv)
 	if (c.boot_key) {
 		snprintf(binfo, sizeof(binfo), "key %s\ngiven by the operator\n", c.boot_key);
 	} else {
-		if (boot_key_derive(c.tpm_dir, tcti, key, sizeof(key), binfo, sizeof(binfo),
-				    err, sizeof(err))) {
+		struct instance_args ia = {
+			c.store_root, boot_id, c.tpm_dir, tcti,
+			!strcmp(cmd, "export") || !strcmp(cmd, "mount"),
+		};
+
+		rc = instance_boot_key(&ia, key, sizeof(key), binfo, sizeof(binfo),
+				       err, sizeof(err));
+		if (rc == EX_NOTPM)
 			msg("cannot derive the boot identity: %s (--boot-key overrides)", err);
-			return EX_NOTPM;
-		}
+		else if (rc)
+			msg("%s", err);
+		if (rc)
+			return rc;
 		c.boot_key = key;
 	}
 	c.boot_info = binfo;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MARKER "ima-export-store"
+#define MARKER STORE_MARKER
 #define MARKER_TEXT "ima-export store 1\n"
 #define JOURNAL "journal"
 #define JOURNAL_MAGIC "ima-export journal 2"

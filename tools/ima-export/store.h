@@ -75,6 +75,9 @@ struct store {
 	struct journal j;
 };
 
+/* the file that makes a directory a store (store_open writes it) */
+#define STORE_MARKER "ima-export-store"
+
 int boot_key_valid(const char *key);
 
 /*

@@ -19,6 +19,7 @@ enum {
 	EX_NOTPM = 8,		/* no TPM: no PCR files or no boot identity */
 	EX_SUSPENDED = 9,	/* measurement suspended for kexec: nothing done */
 	EX_KERNEL = 10,		/* unexpected kernel error or corrupt kernel list */
+	EX_TPMRESET = 11,	/* the TPM was reset under the running kernel */
 };
 
 struct buf {

@@ -18,7 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store.h"
 #include "tap.h"
+#include "tpm.h"
 #include "testlog.h"
 #include "world.h"
 
@@ -565,6 +567,67 @@ static void test_cli(void)
 }
 
 /*
+ * The key is fixed per kernel instance (boot_id) in the store: PCRs 0-7
+ * extended during the boot do not split the log, a kexec'd instance in
+ * the same TPM power cycle goes on in the same boot, readers need no TPM,
+ * and a TPM reset under the running kernel stops the writers.  dir holds
+ * swtpm's sys/pcr-sha256 files; tcti reaches it, port + 1 its control.
+ */
+static void test_instance_key(const char *dir, const char *tcti, int port)
+{
+	char cmd[2048], base[1024], ka[128], out[512], info[1024], err[256], rec1[512], rec2[512];
+	struct store s;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "echo 1111-aaaa > %s/bid1 && echo 2222-bbbb > %s/bid2 && "
+		 "echo 3333-cccc > %s/bid3", dir, dir, dir);
+	rc = system(cmd);
+	/* a store with one boot, made as an export makes it */
+	snprintf(base, sizeof(base), "%s/st", dir);
+	snprintf(cmd, sizeof(cmd), "%s/sys", dir);
+	rc |= boot_key_derive(cmd, tcti, ka, sizeof(ka), info, sizeof(info), err, sizeof(err));
+	if (!rc && !store_open(&s, base, ka, info, STORE_WRITE, err, sizeof(err)))
+		store_close(&s);
+	else
+		rc = 1;
+	snprintf(base, sizeof(base), "%s/../ima-export --store %s/st --tpm %s/sys --tcti %s",
+		 TESTS_DIR, dir, dir, tcti);
+	snprintf(cmd, sizeof(cmd), "%s --boot-id %s/bid1 boot-key", base, dir);
+	run_capture(cmd, out, sizeof(out));
+	ok(rc == 0 && !strcmp(out, ka), "instance: the first command of a kernel takes the key of the store's boot (%s)", ka);
+	snprintf(cmd, sizeof(cmd), "printf '%%064d\\n' 8 > %s/sys/pcr-sha256/0 && "
+		 "%s --boot-id %s/bid1 boot-key", dir, base, dir);
+	run_capture(cmd, out, sizeof(out));
+	ok(!strcmp(out, ka), "instance: PCR 0 extended during the boot, the same kernel keeps its key (%s)", out);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --store %s/st --tpm %s/none "
+		 "--tcti mssim:host=127.0.0.1,port=1 --boot-id %s/bid1 boots 2>&1; echo \"exit $?\"",
+		 TESTS_DIR, dir, dir, dir);
+	run_capture(cmd, out, sizeof(out));
+	ok(strstr(out, ka) && strstr(out, "current") && strstr(out, "exit 0"),
+	   "instance: without the TPM, boots works from the kernel's recorded key: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s --boot-id %s/bid2 boot-key", base, dir);
+	run_capture(cmd, out, sizeof(out));
+	ok(!strcmp(out, ka), "instance: a kexec'd kernel (same TPM power cycle, other PCRs 0-7) goes on in the same boot (%s)", out);
+	snprintf(cmd, sizeof(cmd), "%s --boot-id %s/bid2 remove-boot %s 2>&1; echo \"exit $?\"", base, dir, ka);
+	run_capture(cmd, out, sizeof(out));
+	ok(strstr(out, "is the current boot") && strstr(out, "exit 2"),
+	   "instance: remove-boot refuses the boot that holds the running kernel's head: %s", out);
+	snprintf(cmd, sizeof(cmd), "cat %s/st/.instances/1111-aaaa", dir);
+	run_capture(cmd, rec1, sizeof(rec1));
+	snprintf(cmd, sizeof(cmd), "swtpm_ioctl --tcp 127.0.0.1:%d -i && tpm2_startup -c -T %s >/dev/null && "
+		 "IMA_EXPORT_SECURITYFS=%s/none %s --boot-id %s/bid1 export 2>&1; echo \"exit $?\"",
+		 port + 1, tcti, dir, base, dir);
+	run_capture(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "cat %s/st/.instances/1111-aaaa", dir);
+	run_capture(cmd, rec2, sizeof(rec2));
+	ok(strstr(out, "TPM was reset under this kernel") && strstr(out, "exit 11") && !strcmp(rec1, rec2),
+	   "instance: the TPM reset under the running kernel, export refuses (exit 11) and changes nothing: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s --boot-id %s/bid3 boot-key", base, dir);
+	run_capture(cmd, out, sizeof(out));
+	ok(out[0] == 'r' && strcmp(out, ka), "instance: a kernel after the reset starts another boot (%s)", out);
+}
+
+/*
  * The boot identity from a software TPM (swtpm): the same while the TPM is
  * not reset (kexec), another after a TPM Reset (power cycle + Startup).
  */
@@ -584,7 +647,8 @@ static void test_boot_key(void)
 		 dir, port, port + 1, dir, dir, dir, dir);
 	rc = system(cmd);
 	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
-	snprintf(cmd, sizeof(cmd), "%s/../ima-export --tpm %s/sys --tcti %s boot-key", TESTS_DIR, dir, tcti);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --store %s/none --tpm %s/sys --tcti %s boot-key",
+		 TESTS_DIR, dir, dir, tcti);
 	for (int i = 0; rc == 0 && i < 20 && run_capture(cmd, k1, sizeof(k1)); i++)
 		usleep(100000);	/* swtpm starting */
 	run_capture(cmd, k2, sizeof(k2));
@@ -592,15 +656,18 @@ static void test_boot_key(void)
 	   "boot key: from swtpm's resetCount and PCRs 0-7, the same twice (%s)", k1);
 	snprintf(cmd, sizeof(cmd), "swtpm_ioctl --tcp 127.0.0.1:%d -i && tpm2_startup -c -T %s", port + 1, tcti);
 	rc = system(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/../ima-export --tpm %s/sys --tcti %s boot-key", TESTS_DIR, dir, tcti);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --store %s/none --tpm %s/sys --tcti %s boot-key",
+		 TESTS_DIR, dir, dir, tcti);
 	run_capture(cmd, k3, sizeof(k3));
 	ok(rc == 0 && k3[0] == 'r' && strcmp(k3, k1) != 0,
 	   "boot key: a TPM Reset (power cycle, Startup CLEAR) gives another key (%s)", k3);
 	snprintf(cmd, sizeof(cmd), "printf '%%064d\\n' 9 > %s/sys/pcr-sha256/0 && "
-		 "%s/../ima-export --tpm %s/sys --tcti %s boot-key", dir, TESTS_DIR, dir, tcti);
+		 "%s/../ima-export --store %s/none --tpm %s/sys --tcti %s boot-key",
+		 dir, TESTS_DIR, dir, dir, tcti);
 	run_capture(cmd, k4, sizeof(k4));
 	ok(k4[0] == 'r' && strcmp(k4, k3) != 0 && !strncmp(k4, k3, strchr(k3, '-') ? (size_t)(strchr(k3, '-') - k3) : 0),
 	   "boot key: other PCRs 0-7 (another platform) with the same resetCount give another key (%s)", k4);
+	test_instance_key(dir, tcti, port);
 	/* stopped by the pid it wrote, whatever state it is in */
 	snprintf(cmd, sizeof(cmd), "kill $(cat '%s/pid') && rm -rf '%s'", dir, dir);
 	if (system(cmd))
