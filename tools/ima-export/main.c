@@ -8,7 +8,6 @@
 #include "instance.h"
 #include "kernel.h"
 #include "ops.h"
-#include "tpm.h"
 #include "util.h"
 #include "view.h"
 
