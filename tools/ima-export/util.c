@@ -217,6 +217,7 @@ fail:
 	return rc;
 }
 
+#ifdef IMA_EXPORT_FAULTS
 void fault_point(const char *step)
 {
 	const char *f = getenv("IMA_EXPORT_FAULT");
@@ -227,6 +228,7 @@ void fault_point(const char *step)
 		pause();
 	}
 }
+#endif
 
 int read_path_line(const char *path, struct buf *b, size_t *len)
 {

@@ -550,6 +550,34 @@ static void test_cli(void)
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_NOTPM,
 	   "cli: no TPM for the boot identity (and no --boot-key) exits %d", EX_NOTPM);
+	{
+		/* the fault hook is in ima-export-faulty only */
+		static const char *const bins[] = { "ima-export", "ima-export-faulty" };
+		int rcs[2][2], has[2];
+
+		for (int b = 0; b < 2; b++) {
+			struct buf bin;
+
+			buf_init(&bin);
+			snprintf(path, sizeof(path), "%s/../%s", TESTS_DIR, bins[b]);
+			has[b] = !read_path_all(path, &bin) &&
+				 memmem(bin.p, bin.len, "IMA_EXPORT_FAULT", 16) != NULL;
+			buf_free(&bin);
+			for (int f = 0; f < 2; f++) {
+				snprintf(cmd, sizeof(cmd),
+					 "cd %s && rm -rf fsfs fstore && mkdir fsfs && : >fsfs/binary_runtime_measurements && "
+					 ": >fsfs/binary_runtime_measurements_staged && %s %s/../%s -q --store fstore "
+					 "--securityfs fsfs --boot-id boot_id --boot-key r5-cli export 2>/dev/null",
+					 w.root, f ? "IMA_EXPORT_FAULT=open" : "", TESTS_DIR, bins[b]);
+				rc = system(cmd);
+				rcs[b][f] = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+			}
+		}
+		ok(!has[0] && has[1], "fault hook: the string IMA_EXPORT_FAULT is in ima-export-faulty only");
+		ok(rcs[0][1] == rcs[0][0] && rcs[0][0] != 137 && rcs[1][1] == 137,
+		   "fault hook: IMA_EXPORT_FAULT=open changes nothing in ima-export (exit %d, %d without it), kills ima-export-faulty (exit %d)",
+		   rcs[0][1], rcs[0][0], rcs[1][1]);
+	}
 	if (system("command -v groff >/dev/null 2>&1") == 0) {
 		char msgs[1024];
 
