@@ -887,7 +887,7 @@ static void test_boots(void)
 
 /*
  * The systemd units pass systemd-analyze verify (with the built program in
- * place of /usr/bin/ima-export and the man page on MANPATH, which verify
+ * place of /usr/sbin/ima-export and the man page on MANPATH, which verify
  * checks too), and a broken copy does not: the check can fail.
  */
 static void test_units(void)
@@ -899,7 +899,7 @@ static void test_units(void)
 		return;
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && mkdir -p man/man8 && cp %s/../ima-export.8 man/man8/ && "
-		 "for u in %s/../systemd/*; do sed 's#/usr/bin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
+		 "for u in %s/../systemd/*; do sed 's#/usr/sbin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
 		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export.service ./ima-export.timer ./ima-export-final.service ./ima-export-view.service >verify.out 2>&1 && "
 		 "test ! -s verify.out || { sed 's/^/# /' verify.out; exit 1; }",
 		 dir, TESTS_DIR, TESTS_DIR, TESTS_DIR);
@@ -915,6 +915,51 @@ static void test_units(void)
 		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export-final.service >/dev/null 2>&1", dir);
 	ok(rc_bad != 0 && system(cmd) != 0,
 	   "units: systemd-analyze verify warns about a bad Type= and fails on a missing program (the check can fail)");
+	/*
+	 * systemd-analyze security on the unit files: exposure 1.0 to 4.9
+	 * is "OK" in systemd 252 (5.0 and up MEDIUM); what each unit gets.
+	 */
+	{
+		static const char *const svcs[] = {
+			"ima-export.service", "ima-export-final.service", "ima-export-view.service",
+		};
+		char out[4096];
+
+		for (int i = 0; i < 3; i++) {
+			const char *lvl;
+			double score = 99;
+
+			snprintf(cmd, sizeof(cmd),
+				 "cd '%s' && cp %s/../systemd/%s . && systemd-analyze security --offline=yes ./%s 2>&1 | grep 'Overall exposure'",
+				 dir, TESTS_DIR, svcs[i], svcs[i]);
+			rc = run_capture(cmd, out, sizeof(out));
+			lvl = strstr(out, "service: ");
+			if (!lvl || sscanf(lvl + 9, "%lf", &score) != 1)
+				score = 99;
+			ok(rc == 0 && score <= 4.9 && (strstr(out, " OK") || strstr(out, " SAFE")),
+			   "units: %s: systemd-analyze security rates it OK or better (%s)", svcs[i], out);
+		}
+		snprintf(cmd, sizeof(cmd),
+			 "cd '%s' && grep -v '^\\(Capability\\|NoNew\\|Protect\\|Private\\|Restrict\\|SystemCall\\|Device\\|Lock\\|Memory\\|UMask\\|IPAddress\\|Supplementary\\)' "
+			 "%s/../systemd/ima-export.service >loose.service && "
+			 "systemd-analyze security --offline=yes ./loose.service 2>&1 | grep 'Overall exposure'",
+			 dir, TESTS_DIR);
+		rc = run_capture(cmd, out, sizeof(out));
+		ok(rc == 0 && !strstr(out, " OK") && !strstr(out, " SAFE"),
+		   "units: the export unit without its sandbox is not OK: the check can fail (%s)",
+		   out);
+	}
+	/* make install: sbin under PREFIX, ExecStart= follows it; uninstall */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && make -s -C %s/.. install uninstall DESTDIR=$PWD/inst PREFIX=/opt/ie UNITDIR=/units >/dev/null 2>&1 && "
+		 "test -z \"$(find inst -type f)\" && make -s -C %s/.. install DESTDIR=$PWD/inst PREFIX=/opt/ie UNITDIR=/units >/dev/null 2>&1 && "
+		 "test -x inst/opt/ie/sbin/ima-export && test -f inst/opt/ie/share/man/man8/ima-export.8 && "
+		 "test \"$(grep -h '^Exec' inst/units/*.service | grep -c '=/opt/ie/sbin/ima-export ')\" = 3 && "
+		 "test \"$(grep -c /usr/sbin inst/units/*.service | grep -vc ':0$')\" = 0 && "
+		 "test \"$(ls inst/units | wc -l)\" = 4",
+		 dir, TESTS_DIR, TESTS_DIR);
+	ok(system(cmd) == 0,
+	   "install: PREFIX=/opt/ie puts the program in /opt/ie/sbin, the units' Exec lines name it; uninstall removes all");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		diag("cannot remove %s", dir);
