@@ -809,19 +809,20 @@ static void json_str(FILE *f, const char *v)
 }
 
 #define OUTCOME_FILE "last-export"
+#define ERROR_FILE "last-error"
 
 /*
- * The outcome of an export, for status: STORE/last-export, lines
- * "time=", "exit=", and "error_time=", "error=" of the last export that
- * failed (carried over by one that did not).  Only in a store (its marker
- * there): a wrong --store gets nothing written.
+ * The outcome of an export, for status: STORE/last-export ("time=",
+ * "exit=") after every run, STORE/last-error ("time=", "message=") after
+ * one that failed.  Written, never read here: a read by root would be
+ * measured under ima_policy=tcb, a record per export.  Only in a store
+ * (its marker there): a wrong --store gets nothing written.
  */
 static void record_outcome(struct ctx *c, int rc)
 {
-	char text[1024], old_err[600] = "";
-	long long old_time = 0, now = (long long)time(NULL);
-	struct buf b;
-	int dfd;
+	long long now = (long long)time(NULL);
+	char text[1024];
+	int dfd, e;
 
 	dfd = open(c->store_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -830,30 +831,16 @@ static void record_outcome(struct ctx *c, int rc)
 		close(dfd);
 		return;
 	}
-	buf_init(&b);
-	if (rc == EX_OK || rc == EX_SUSPENDED) {
-		int fd = openat(dfd, OUTCOME_FILE, O_RDONLY | O_CLOEXEC);
-
-		if (fd >= 0 && !read_fd_all(fd, &b) && !buf_append(&b, "", 1)) {
-			const char *t = strstr((char *)b.p, "\nerror_time="), *e;
-
-			e = strstr((char *)b.p, "\nerror=");
-			if (t && e) {
-				old_time = atoll(t + 12);
-				snprintf(old_err, sizeof(old_err), "%.*s", (int)strcspn(e + 7, "\n"), e + 7);
-			}
-		}
-		if (fd >= 0)
-			close(fd);
-	} else {
-		old_time = now;
-		snprintf(old_err, sizeof(old_err), "%s", last_error[0] ? last_error : exit_name(rc));
+	snprintf(text, sizeof(text), "time=%lld\nexit=%d\n", now, rc);
+	e = durable_write(dfd, OUTCOME_FILE, text, strlen(text), NULL);
+	if (!e && rc != EX_OK && rc != EX_SUSPENDED) {
+		/* one line: a message is one already */
+		snprintf(text, sizeof(text), "time=%lld\nmessage=%s\n", now,
+			 last_error[0] ? last_error : exit_name(rc));
+		e = durable_write(dfd, ERROR_FILE, text, strlen(text), NULL);
 	}
-	snprintf(text, sizeof(text), "time=%lld\nexit=%d\nerror_time=%lld\nerror=%s\n", now, rc,
-		 old_time, old_err);
-	if (durable_write(dfd, OUTCOME_FILE, text, strlen(text), NULL))
-		msg("cannot record the outcome in %s/%s", c->store_root, OUTCOME_FILE);
-	buf_free(&b);
+	if (e)
+		msg("cannot record the export's outcome in %s: %s", c->store_root, strerror(-e));
 	close(dfd);
 }
 
@@ -868,29 +855,39 @@ int export_recorded(struct ctx *c)
 }
 
 /* status --json: the object documented in ima-export(8) */
+/* "time=T\n" and the line after it ("exit=N" or "message=TEXT") of file */
+static int read_outcome(const char *root, const char *file, long long *t, struct buf *b,
+			const char **rest)
+{
+	char path[4200];
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, file);
+	buf_reset(b);
+	if (read_path_all(path, b) || buf_append(b, "", 1))
+		return -1;
+	p = (char *)b->p;
+	if (sscanf(p, "time=%lld\n", t) != 1 || !strchr(p, '\n'))
+		return -1;
+	p = strchr(p, '\n') + 1;
+	p[strcspn(p, "\n")] = '\0';
+	*rest = p;
+	return 0;
+}
+
+/* status --json: the object documented in ima-export(8) */
 static void status_json(struct ctx *c, unsigned long long recs, unsigned long long bytes,
 			unsigned long long gone, size_t chunks, long long last,
 			const struct wholelog *w)
 {
 	FILE *f = c->out;
-	long long t = 0, et = 0;
-	int ex = -1;
-	char path[4200], *e = NULL;
-	struct buf b;
+	long long t, et;
+	const char *ex, *e;
+	struct buf b, eb;
+	int code;
 
 	buf_init(&b);
-	snprintf(path, sizeof(path), "%s/" OUTCOME_FILE, c->store_root);
-	if (!read_path_all(path, &b) && !buf_append(&b, "", 1)) {
-		char *p = (char *)b.p;
-
-		if (sscanf(p, "time=%lld\nexit=%d\nerror_time=%lld\n", &t, &ex, &et) != 3)
-			ex = -1;
-		e = strstr(p, "\nerror=");
-		if (e) {
-			e += 7;
-			e[strcspn(e, "\n")] = '\0';
-		}
-	}
+	buf_init(&eb);
 	fputs("{\"store\":", f);
 	json_str(f, c->store_root);
 	fputs(",\"boot\":", f);
@@ -901,16 +898,17 @@ static void status_json(struct ctx *c, unsigned long long recs, unsigned long lo
 		fprintf(f, ",\"last_chunk_time\":%lld", last);
 	else
 		fputs(",\"last_chunk_time\":null", f);
-	if (ex >= 0) {
-		fprintf(f, ",\"last_export\":{\"time\":%lld,\"exit\":%d,\"outcome\":", t, ex);
-		json_str(f, exit_name(ex));
+	if (!read_outcome(c->store_root, OUTCOME_FILE, &t, &b, &ex) &&
+	    sscanf(ex, "exit=%d", &code) == 1) {
+		fprintf(f, ",\"last_export\":{\"time\":%lld,\"exit\":%d,\"outcome\":", t, code);
+		json_str(f, exit_name(code));
 		fputc('}', f);
 	} else {
 		fputs(",\"last_export\":null", f);
 	}
-	if (ex >= 0 && et && e && *e) {
+	if (!read_outcome(c->store_root, ERROR_FILE, &et, &eb, &e) && !strncmp(e, "message=", 8)) {
 		fprintf(f, ",\"last_error\":{\"time\":%lld,\"message\":", et);
-		json_str(f, e);
+		json_str(f, e + 8);
 		fputc('}', f);
 	} else {
 		fputs(",\"last_error\":null", f);
@@ -921,6 +919,7 @@ static void status_json(struct ctx *c, unsigned long long recs, unsigned long lo
 	else
 		fputs(",\"kernel\":null}\n", f);
 	buf_free(&b);
+	buf_free(&eb);
 }
 
 int cmd_status(struct ctx *c)
