@@ -62,7 +62,7 @@ if wanted host; then
 	banner "host-side tests"
 	run_step host "$out" tests/host/harness.sh
 	banner "ima-export unit tests"
-	run_step ima-export "$out" make -s -C tools/ima-export check
+	run_step ima-export "$out" make -s -C tools/ima-export WERROR=1 check
 fi
 while read -r name flavour scenarios args; do
 	wanted "$name" || continue

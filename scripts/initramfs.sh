@@ -50,9 +50,11 @@ rm -f "$root/usr/bin/timeout"
 add_prog /usr/bin/timeout
 
 # This project's exporter, and the TPM transport that tpm2-tss dlopen()s.
-make -s -C "$top/tools/ima-export" ima-export
-install -D -m 0755 "$top/tools/ima-export/ima-export" "$root/usr/bin/ima-export"
-add_libs "$root/usr/bin/ima-export"
+make -s -C "$top/tools/ima-export" ima-export ima-export-faulty
+install -D -m 0755 "$top/tools/ima-export/ima-export" "$root/usr/sbin/ima-export"
+add_libs "$root/usr/sbin/ima-export"
+# the build with the fault hook, for the crash tests of tests/guest/export.sh
+install -D -m 0755 "$top/tools/ima-export/ima-export-faulty" "$root/usr/sbin/ima-export-faulty"
 # its units as shipped: the guest runs their command lines (tests/guest/fuse.sh)
 install -D -m 0644 -t "$root/lib/systemd/system" "$top"/tools/ima-export/systemd/*.service \
 	"$top"/tools/ima-export/systemd/*.timer

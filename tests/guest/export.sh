@@ -12,6 +12,9 @@
 STORE=$WORK/store
 STAGE=$WORK/export-stage
 IE="ima-export -q --store $STORE"
+# the build with the fault hook (IMA_EXPORT_FAULT=STEP: SIGKILL at STEP);
+# ima-export itself has none
+IEF="ima-export-faulty -q --store $STORE"
 
 # evm_ok FILE: FILE alone replays to PCR 10 on every bank (evmctl).
 evm_ok() { (ARCHIVE=/nonexistent; replay_ok "$1"); }
@@ -96,7 +99,7 @@ fault_round() {
 	tag=$1 step=$2; shift 2
 	measure export-fault-$tag-$step-1
 	measure export-fault-$tag-$step-2
-	IMA_EXPORT_FAULT=$step $IE export "$@" 2>/dev/null
+	IMA_EXPORT_FAULT=$step $IEF export "$@" 2>/dev/null
 	rc=$?
 	crash=ok; verify_ok >$WORK/fault.out 2>&1 || crash=bad
 	$IE export "$@" >>$WORK/fault.out 2>&1; rc2=$?
@@ -116,7 +119,7 @@ faults() {
 	done
 	# resolve is only reached when a kill after D left a chunk unresolved
 	measure export-fault-export-resolve-0
-	IMA_EXPORT_FAULT=after-D $IE export 2>/dev/null
+	IMA_EXPORT_FAULT=after-D $IEF export 2>/dev/null
 	fault_round export resolve
 	for step in open-current quote-read chunk-tmp chunk-renamed after-store after-N done; do
 		fault_round quote $step --quote-tpm
@@ -203,7 +206,7 @@ kexec_chain() {
 	$IE export
 	measure export-x1
 	measure export-x2
-	IMA_EXPORT_FAULT=after-store $IE export 2>/dev/null
+	IMA_EXPORT_FAULT=after-store $IEF export 2>/dev/null
 	expect_eq "before the load: export killed after storing, the list still staged" \
 		"$?:$(test "$(staged_bytes)" -gt 0 && echo staged)" "137:staged"
 	echo 2 >$STAGE
@@ -231,7 +234,7 @@ resume() {
 		# kexec 2: stored and staged, not deleted, at kexec -e
 		measure export-z1
 		measure export-z2
-		IMA_EXPORT_FAULT=after-store $IE export 2>/dev/null
+		IMA_EXPORT_FAULT=after-store $IEF export 2>/dev/null
 		expect_eq "kexec 2: before the load, z1 and z2 stored and still staged" \
 			"$?:$(test "$(staged_bytes)" -gt 0 && echo staged)" "137:staged"
 		echo 3 >$STAGE

@@ -92,7 +92,7 @@ start() {
 	[ -s $ARCHIVE ] && tap "not ok" "fuse: runs on a kernel that has lost no record" "the archive is not empty"
 
 	out=$($IE mount $WORK/nowhere 2>&1); rc=$?
-	expect_eq "mount: a missing mount point exits 2" $rc 2
+	expect_eq "mount: a missing mount point exits 12" $rc 12
 	out=$($IE --securityfs $WORK mount $VIEW 2>&1); rc=$?
 	expect_eq "mount: no IMA staging files under --securityfs exits 3" $rc 3
 	# an agent that opened the kernel's list before the view was mounted

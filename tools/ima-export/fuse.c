@@ -138,12 +138,6 @@ static int probe_same(const struct probe *a, const struct probe *b)
 	       a->j.st_mtim.tv_nsec == b->j.st_mtim.tv_nsec;
 }
 
-/* a message at error priority (journald reads the <3> prefix) */
-static void loud(const char *what)
-{
-	msg("%s%s", getenv("JOURNAL_STREAM") ? "<3>" : "", what);
-}
-
 /*
  * Bring the log up to date, unless neither the kernel's count nor the
  * journal changed since the last time (then nothing was measured, staged
@@ -189,7 +183,7 @@ static int refresh(struct view *v)
 		wl_adopt(&now, &v->log);
 	} else {
 		v->epoch++;
-		loud("the whole log no longer extends what the view showed (another store, or records deleted without being stored): the view starts again, and descriptors opened before fail with EIO");
+		msg("the whole log no longer extends what the view showed (another store, or records deleted without being stored): the view starts again, and descriptors opened before fail with EIO");
 	}
 	old = v->log;
 	v->log = now;
@@ -484,7 +478,7 @@ static void *exporter(void *arg)
 				;
 		}
 		pthread_mutex_lock(&v->export_lock);
-		rc = cmd_export(&v->c);
+		rc = export_recorded(&v->c);
 		pthread_mutex_unlock(&v->export_lock);
 		if (rc)
 			msg("view: export failed (exit code %d); the view goes on", rc);
@@ -516,7 +510,7 @@ static struct fuse *mount_view(const char *mnt)
 		}
 		if (!fuse_mount(f, mnt)) {
 			if (i)
-				msg("warning: mounted without auto_unmount (fusermount3 could not do it): if the view dies, its mount stays until the next start");
+				warn("mounted without auto_unmount (fusermount3 could not do it): if the view dies, its mount stays until the next start");
 			return f;
 		}
 		fuse_destroy(f);
@@ -695,14 +689,14 @@ int cmd_mount(struct ctx *c, const char *securityfs, const char *boot_id,
 	}
 	if (stat(mnt, &st)) {
 		msg("mount point %s: %s", mnt, strerror(errno));
-		return EX_USAGE;
+		return EX_INPUT;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		msg("mount point %s: not a directory", mnt);
-		return EX_USAGE;
+		return EX_INPUT;
 	}
 	if (securityfs_is_view(securityfs))
-		return EX_USAGE;
+		return EX_INPUT;
 	V.dirfd = open(securityfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (V.dirfd < 0) {
 		msg("cannot open the IMA directory %s: %s (securityfs not mounted, or no IMA in the kernel?)",

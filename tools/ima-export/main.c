@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ima-export: export IMA measurements out of the kernel, crash-safely. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,17 @@
 #include "util.h"
 #include "view.h"
 
+#ifndef IMA_EXPORT_VERSION
+#define IMA_EXPORT_VERSION "unknown"
+#endif
+
 static void usage(FILE *f)
 {
-	fputs("usage: ima-export [options] COMMAND\n"
+	fputs("usage: ima-export [options] COMMAND [command options]\n"
 	      "  export [--final | --quote FILE | --quote-tpm]\n"
-	      "  cat [--ascii] | verify | status | boot-key | boots | remove-boot KEY\n"
+	      "  cat [--ascii] | verify | status [--json] | boot-key | boots | remove-boot KEY\n"
 	      "  mount [--foreground] [--export-every SECONDS] [--pid-file FILE] MOUNTPOINT\n"
+	      "options (before or after the command):\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
 	      "                    default /sys/kernel/security/ima)\n"
@@ -28,10 +34,13 @@ static void usage(FILE *f)
 	      "  --boot-id FILE    kernel instance id (IMA_EXPORT_BOOT_ID,\n"
 	      "                    default /proc/sys/kernel/random/boot_id)\n"
 	      "  -q, --quiet       only errors\n"
-	      "exit codes: 0 ok, 1 verify mismatch or quote not reached, 2 usage, 3 no staging in the kernel,\n"
-	      "  4 permission, 5 busy, 6 store I/O error or full disk, 7 corrupt or foreign\n"
-	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error,\n"
-	      "  11 the TPM was reset under the running kernel\n", f);
+	      "  -h, --help        this text;  -V, --version  the version\n"
+	      "exit codes: 0 ok, 1 verify mismatch or quote not reached, 2 usage (command line),\n"
+	      "  3 no staging in the kernel, 4 permission, 5 busy, 6 store I/O error or full disk,\n"
+	      "  7 corrupt or foreign store, 8 no TPM, 9 measurement suspended for kexec,\n"
+	      "  10 kernel error, 11 no IMA measurement list under --securityfs,\n"
+	      "  12 a file or directory given is missing or unusable, 13 refused (current boot),\n"
+	      "  14 the TPM was reset under the running kernel\n", f);
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -40,6 +49,28 @@ static const char *env_or(const char *name, const char *def)
 
 	return v && *v ? v : def;
 }
+
+/* the options of one command: a bit each, and the command they belong to */
+enum { O_ASCII = 1, O_JSON = 2, O_FINAL = 4, O_QUOTE = 8, O_QUOTE_TPM = 16,
+       O_FOREGROUND = 32, O_EVERY = 64, O_PID_FILE = 128 };
+
+static const struct {
+	int bit;
+	const char *name, *cmd;
+} cmd_opts[] = {
+	{ O_ASCII, "--ascii", "cat" },
+	{ O_JSON, "--json", "status" },
+	{ O_FINAL, "--final", "export" },
+	{ O_QUOTE, "--quote", "export" },
+	{ O_QUOTE_TPM, "--quote-tpm", "export" },
+	{ O_FOREGROUND, "--foreground", "mount" },
+	{ O_EVERY, "--export-every", "mount" },
+	{ O_PID_FILE, "--pid-file", "mount" },
+};
+
+static const char *const commands[] = {
+	"export", "cat", "verify", "status", "boot-key", "boots", "remove-boot", "mount", NULL,
+};
 
 int main(int argc, char **argv)
 {
@@ -50,16 +81,26 @@ int main(int argc, char **argv)
 		{ "tcti", required_argument, NULL, 'T' },
 		{ "boot-key", required_argument, NULL, 'b' },
 		{ "boot-id", required_argument, NULL, 'i' },
-		{ "ascii", no_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "final", no_argument, NULL, 'F' },
+		{ "quote", required_argument, NULL, 'Q' },
+		{ "quote-tpm", no_argument, NULL, 'P' },
+		{ "foreground", no_argument, NULL, 'g' },
+		{ "export-every", required_argument, NULL, 'e' },
+		{ "pid-file", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *securityfs = env_or("IMA_EXPORT_SECURITYFS", "/sys/kernel/security/ima");
 	const char *tcti = env_or("IMA_EXPORT_TCTI", "device:/dev/tpmrm0");
 	const char *boot_id = env_or("IMA_EXPORT_BOOT_ID", "/proc/sys/kernel/random/boot_id");
-	const char *cmd;
+	const char *cmd = NULL, *every = NULL, *pid_file = NULL, *mnt = NULL;
 	char key[BOOT_KEY_MAX], binfo[1024], err[512];
+	char *margv[8];
+	int margc = 0, given = 0, help = 0, version = 0;
 	struct kernel k;
 	struct ctx c;
 	int opt, rc;
@@ -69,40 +110,88 @@ int main(int argc, char **argv)
 	c.tpm_dir = env_or("IMA_EXPORT_TPM", "/sys/class/tpm/tpm0");
 	c.boot_key = env_or("IMA_EXPORT_BOOT_KEY", NULL);
 	c.out = stdout;
-	while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	/*
+	 * One pass over all the arguments, options anywhere ("-": the others
+	 * come in order as 1, also under POSIXLY_CORRECT); "--" ends them.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "-:qhV", opts, NULL)) != -1) {
 		switch (opt) {
+		case 1:
+			if (!cmd) {
+				cmd = optarg;
+			} else if (!strcmp(cmd, "remove-boot") && !c.remove_key) {
+				c.remove_key = optarg;
+			} else if (!strcmp(cmd, "mount") && !mnt) {
+				mnt = optarg;
+			} else {
+				msg("unexpected argument \"%s\"", optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 's': c.store_root = optarg; break;
 		case 'f': securityfs = optarg; break;
 		case 't': c.tpm_dir = optarg; break;
 		case 'T': tcti = optarg; break;
 		case 'b': c.boot_key = optarg; break;
 		case 'i': boot_id = optarg; break;
-		case 'a': c.ascii = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		case 'h': help = 1; break;
+		case 'V': version = 1; break;
+		case 'a': given |= O_ASCII; c.ascii = 1; break;
+		case 'j': given |= O_JSON; c.json = 1; break;
+		case 'F': given |= O_FINAL; c.final = 1; break;
+		case 'Q': given |= O_QUOTE; c.quote = optarg; break;
+		case 'P': given |= O_QUOTE_TPM; c.quote_tpm = 1; break;
+		case 'g': given |= O_FOREGROUND; break;
+		case 'e': given |= O_EVERY; every = optarg; break;
+		case 'p': given |= O_PID_FILE; pid_file = optarg; break;
+		case ':':
+			msg("option %s needs an argument", argv[optind - 1]);
+			return EX_USAGE;
+		default:
+			msg("unknown option \"%s\"", argv[optind - 1]);
+			usage(stderr);
+			return EX_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	/* the rest after "--": the command and its arguments */
+	while (optind < argc) {
+		const char *a = argv[optind++];
+
+		if (!cmd) {
+			cmd = a;
+		} else if (cmd && !strcmp(cmd, "remove-boot") && !c.remove_key) {
+			c.remove_key = a;
+		} else if (cmd && !strcmp(cmd, "mount") && !mnt) {
+			mnt = a;
+		} else {
+			msg("unexpected argument \"%s\"", a);
+			return EX_USAGE;
+		}
+	}
+	if (help) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (version) {
+		printf("ima-export %s\n", IMA_EXPORT_VERSION);
+		return EX_OK;
+	}
+	if (!cmd) {
 		usage(stderr);
 		return EX_USAGE;
 	}
-	cmd = argv[optind++];
-	while (optind < argc && strcmp(cmd, "mount")) {
-		const char *a = argv[optind++];
-
-		if (!strcmp(a, "--ascii") && !strcmp(cmd, "cat"))
-			c.ascii = 1;
-		else if (!strcmp(a, "--final") && !strcmp(cmd, "export"))
-			c.final = 1;
-		else if (!strcmp(a, "--quote-tpm") && !strcmp(cmd, "export"))
-			c.quote_tpm = 1;
-		else if (!strcmp(a, "--quote") && !strcmp(cmd, "export") && optind < argc)
-			c.quote = argv[optind++];
-		else if (!strcmp(cmd, "remove-boot") && !c.remove_key)
-			c.remove_key = a;
-		else {
-			msg("unexpected argument \"%s\"", a);
+	for (rc = 0; commands[rc] && strcmp(commands[rc], cmd); rc++)
+		;
+	if (!commands[rc]) {
+		msg("unknown command \"%s\"", cmd);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++) {
+		if ((given & cmd_opts[i].bit) && strcmp(cmd, cmd_opts[i].cmd)) {
+			msg("%s is an option of %s, not of %s", cmd_opts[i].name, cmd_opts[i].cmd, cmd);
 			return EX_USAGE;
 		}
 	}
@@ -110,21 +199,44 @@ int main(int argc, char **argv)
 		msg("export: --final, --quote and --quote-tpm exclude each other");
 		return EX_USAGE;
 	}
-	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&
-	    strcmp(cmd, "status") && strcmp(cmd, "boot-key") && strcmp(cmd, "boots") &&
-	    strcmp(cmd, "remove-boot") && strcmp(cmd, "mount")) {
-		msg("unknown command \"%s\"", cmd);
-		usage(stderr);
-		return EX_USAGE;
-	}
 	if (!strcmp(cmd, "remove-boot") && !c.remove_key) {
 		msg("remove-boot needs the key of the boot to remove (see boots)");
 		return EX_USAGE;
 	}
-	if (c.ascii && strcmp(cmd, "cat")) {
-		msg("--ascii is an option of cat");
-		return EX_USAGE;
+	/*
+	 * The paths mean the same after the view's daemon changes to /
+	 * (they are never freed: they live as long as the process).
+	 */
+	{
+		const char **paths[] = { &c.store_root, &c.tpm_dir, &securityfs, &boot_id, &pid_file };
+
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			char *p;
+
+			if (!*paths[i])
+				continue;
+			p = abs_path(*paths[i]);
+			if (!p) {
+				msg("cannot make %s an absolute path: %s", *paths[i], strerror(errno));
+				return EX_INPUT;
+			}
+			*paths[i] = p;
+		}
 	}
+	/* mount's own options, for cmd_mount */
+	if (given & O_FOREGROUND)
+		margv[margc++] = "--foreground";
+	if (every) {
+		margv[margc++] = "--export-every";
+		margv[margc++] = (char *)every;
+	}
+	if (pid_file) {
+		margv[margc++] = "--pid-file";
+		margv[margc++] = (char *)pid_file;
+	}
+	if (mnt)
+		margv[margc++] = (char *)mnt;
+	margv[margc] = NULL;
 	if (c.boot_key) {
 		snprintf(binfo, sizeof(binfo), "key %s\ngiven by the operator\n", c.boot_key);
 	} else {
@@ -153,9 +265,9 @@ int main(int argc, char **argv)
 		return EX_OK;
 	}
 	if (!strcmp(cmd, "mount"))
-		return cmd_mount(&c, securityfs, boot_id, argc - optind, argv + optind);
+		return cmd_mount(&c, securityfs, boot_id, margc, margv);
 	if (securityfs_uncover(securityfs))
-		return EX_USAGE;
+		return EX_INPUT;
 	if (!strcmp(cmd, "boots"))
 		return cmd_boots(&c);
 	if (!strcmp(cmd, "remove-boot"))
@@ -166,7 +278,7 @@ int main(int argc, char **argv)
 	}
 	c.k = &k;
 	if (!strcmp(cmd, "export"))
-		rc = cmd_export(&c);
+		rc = export_recorded(&c);
 	else if (!strcmp(cmd, "cat"))
 		rc = cmd_cat(&c);
 	else if (!strcmp(cmd, "verify"))

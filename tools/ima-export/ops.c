@@ -2,6 +2,7 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
@@ -162,7 +163,7 @@ static int delete_result(struct store *s, size_t from, int e, struct buf *pend,
 	if (e == -ESTALE)
 		info("kexec capture in progress: the records go on to the next kernel; chunks marked carried");
 	else if (e == -ENOSPC)
-		msg("warning: the kexec capture did not fit: nothing is carried; the store keeps the only copy");
+		warn("the kexec capture did not fit: nothing is carried; the store keeps the only copy");
 	return 0;
 }
 
@@ -511,7 +512,7 @@ out:
 	return ret;
 }
 
-/* the quote file of --quote; EX_OK or EX_USAGE */
+/* the quote file of --quote; EX_OK or EX_INPUT */
 static int load_quote(const char *path, struct tpm_pcrs *q)
 {
 	char err[256] = "";
@@ -527,7 +528,7 @@ static int load_quote(const char *path, struct tpm_pcrs *q)
 	if (e)
 		msg("quote %s: %s", path, err[0] ? err : strerror(-e));
 	buf_free(&f);
-	return e ? EX_USAGE : EX_OK;
+	return e ? EX_INPUT : EX_OK;
 }
 
 /* rounds of --final, and a round small enough to stop after */
@@ -792,6 +793,135 @@ out:
 	return rc;
 }
 
+/* a JSON string: quotes, backslashes and control characters escaped */
+static void json_str(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+#define OUTCOME_FILE "last-export"
+#define ERROR_FILE "last-error"
+
+/*
+ * The outcome of an export, for status: STORE/last-export ("time=",
+ * "exit=") after every run, STORE/last-error ("time=", "message=") after
+ * one that failed.  Written, never read here: a read by root would be
+ * measured under ima_policy=tcb, a record per export.  Only in a store
+ * (its marker there): a wrong --store gets nothing written.
+ */
+static void record_outcome(struct ctx *c, int rc)
+{
+	long long now = (long long)time(NULL);
+	char text[1024];
+	int dfd, e;
+
+	dfd = open(c->store_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	if (faccessat(dfd, "ima-export-store", F_OK, 0)) {
+		close(dfd);
+		return;
+	}
+	snprintf(text, sizeof(text), "time=%lld\nexit=%d\n", now, rc);
+	e = durable_write(dfd, OUTCOME_FILE, text, strlen(text), NULL);
+	if (!e && rc != EX_OK && rc != EX_SUSPENDED) {
+		/* one line: a message is one already */
+		snprintf(text, sizeof(text), "time=%lld\nmessage=%s\n", now,
+			 last_error[0] ? last_error : exit_name(rc));
+		e = durable_write(dfd, ERROR_FILE, text, strlen(text), NULL);
+	}
+	if (e)
+		msg("cannot record the export's outcome in %s: %s", c->store_root, strerror(-e));
+	close(dfd);
+}
+
+int export_recorded(struct ctx *c)
+{
+	int rc;
+
+	last_error[0] = '\0';
+	rc = cmd_export(c);
+	record_outcome(c, rc);
+	return rc;
+}
+
+/* status --json: the object documented in ima-export(8) */
+/* "time=T\n" and the line after it ("exit=N" or "message=TEXT") of file */
+static int read_outcome(const char *root, const char *file, long long *t, struct buf *b,
+			const char **rest)
+{
+	char path[4200];
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, file);
+	buf_reset(b);
+	if (read_path_all(path, b) || buf_append(b, "", 1))
+		return -1;
+	p = (char *)b->p;
+	if (sscanf(p, "time=%lld\n", t) != 1 || !strchr(p, '\n'))
+		return -1;
+	p = strchr(p, '\n') + 1;
+	p[strcspn(p, "\n")] = '\0';
+	*rest = p;
+	return 0;
+}
+
+/* status --json: the object documented in ima-export(8) */
+static void status_json(struct ctx *c, unsigned long long recs, unsigned long long bytes,
+			unsigned long long gone, size_t chunks, long long last,
+			const struct wholelog *w)
+{
+	FILE *f = c->out;
+	long long t, et;
+	const char *ex, *e;
+	struct buf b, eb;
+	int code;
+
+	buf_init(&b);
+	buf_init(&eb);
+	fputs("{\"store\":", f);
+	json_str(f, c->store_root);
+	fputs(",\"boot\":", f);
+	json_str(f, c->boot_key);
+	fprintf(f, ",\"chunks\":%zu,\"records_stored\":%llu,\"bytes_stored\":%llu,\"records_deleted\":%llu",
+		chunks, recs, bytes, gone);
+	if (last)
+		fprintf(f, ",\"last_chunk_time\":%lld", last);
+	else
+		fputs(",\"last_chunk_time\":null", f);
+	if (!read_outcome(c->store_root, OUTCOME_FILE, &t, &b, &ex) &&
+	    sscanf(ex, "exit=%d", &code) == 1) {
+		fprintf(f, ",\"last_export\":{\"time\":%lld,\"exit\":%d,\"outcome\":", t, code);
+		json_str(f, exit_name(code));
+		fputc('}', f);
+	} else {
+		fputs(",\"last_export\":null", f);
+	}
+	if (!read_outcome(c->store_root, ERROR_FILE, &et, &eb, &e) && !strncmp(e, "message=", 8)) {
+		fprintf(f, ",\"last_error\":{\"time\":%lld,\"message\":", et);
+		json_str(f, e + 8);
+		fputc('}', f);
+	} else {
+		fputs(",\"last_error\":null", f);
+	}
+	if (w)
+		fprintf(f, ",\"kernel\":{\"staged_records\":%lu,\"current_records\":%lu}}\n",
+			w->staged_records, w->current_records);
+	else
+		fputs(",\"kernel\":null}\n", f);
+	buf_free(&b);
+	buf_free(&eb);
+}
+
 int cmd_status(struct ctx *c)
 {
 	unsigned long long bytes = 0, gone = 0, gone_bytes = 0, recs = 0;
@@ -816,6 +946,13 @@ int cmd_status(struct ctx *c)
 		}
 		if (ch->time > last)
 			last = ch->time;
+	}
+	if (c->json) {
+		rc = wl_load(&w, c, &s);
+		status_json(c, recs, bytes, gone, s.j.n, last, rc ? NULL : &w);
+		wl_free(&w);
+		store_close(&s);
+		return rc;
 	}
 	fprintf(c->out, "store: %s/%s\n", c->store_root, c->boot_key);
 	fprintf(c->out, "chunks: %zu (stored %lu, carried %lu, kept %lu, done %lu)\n",
@@ -908,13 +1045,13 @@ int cmd_remove_boot(struct ctx *c)
 	}
 	if (!strcmp(key, c->boot_key)) {
 		msg("%s is the current boot: its chunks are the head of the log; not removed", key);
-		return EX_USAGE;
+		return EX_REFUSED;
 	}
 	/* look first (without the lock), so that a bad key creates nothing */
 	snprintf(path, sizeof(path), "%s/%s/journal", c->store_root, key);
 	if (stat(path, &sb)) {
 		msg("no boot %s in the store %s", key, c->store_root);
-		return EX_USAGE;
+		return EX_INPUT;
 	}
 	rc = open_store(c, &s, 1);
 	if (rc)

@@ -16,6 +16,7 @@ struct ctx {
 	struct kernel *k;
 	FILE *out;			/* cat, verify and status output */
 	int ascii;			/* cat: text like ascii_runtime_measurements */
+	int json;			/* status: one JSON object */
 	const char *quote;		/* export: N up to this quote's PCR 10 file */
 	int quote_tpm;			/* export: N up to PCR 10 read from the TPM now */
 	int final;			/* export: rounds until the list is small */
@@ -24,6 +25,8 @@ struct ctx {
 
 /* Each returns an EX_* exit code (util.h) and prints its own messages. */
 int cmd_export(struct ctx *c);
+/* cmd_export, its outcome recorded in the store for status --json */
+int export_recorded(struct ctx *c);
 int cmd_cat(struct ctx *c);
 int cmd_verify(struct ctx *c);
 int cmd_status(struct ctx *c);

@@ -422,7 +422,9 @@ static int dir_nonempty_foreign(int fd)
 		return -1;
 	}
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		/* lost+found: the store has a file system of its own */
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "lost+found"))
 			found = 1;
 	closedir(d);
 	return found;

@@ -8,9 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 int quiet;
+
+const char *exit_name(int code)
+{
+	static const char *const names[] = {
+		"ok", "mismatch", "usage", "no-staging", "permission", "busy", "store-io",
+		"corrupt-store", "no-tpm", "suspended", "kernel", "no-ima", "input", "refused",
+		"tpm-reset",
+	};
+
+	return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code] : "other";
+}
 
 void buf_init(struct buf *b)
 {
@@ -62,15 +75,62 @@ int buf_append(struct buf *b, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Is stderr journald's stream?  systemd puts "DEV:INO" of the stream it
+ * connects to stderr in JOURNAL_STREAM (systemd.exec(5)); a child that
+ * redirected stderr elsewhere inherits the variable but not the match.
+ */
+static int stderr_is_journal(void)
+{
+	static int known = -1;
+	unsigned long long dev, ino;
+	const char *e;
+	struct stat st;
+
+	if (known < 0) {
+		e = getenv("JOURNAL_STREAM");
+		known = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && !fstat(2, &st) &&
+			(unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	}
+	return known;
+}
+
+char last_error[512];
+
+void vlog_msg(int prio, const char *fmt, va_list ap)
+{
+	va_list aq;
+
+	if (prio == LOG_ERR) {
+		va_copy(aq, ap);
+		vsnprintf(last_error, sizeof(last_error), fmt, aq);
+		va_end(aq);
+	}
+	flockfile(stderr);
+	if (stderr_is_journal())
+		fprintf(stderr, "<%d>", prio);
+	fputs(prio == LOG_WARNING ? "ima-export: warning: " : "ima-export: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
 void msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ima-export: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vlog_msg(LOG_ERR, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_msg(LOG_WARNING, fmt, ap);
+	va_end(ap);
 }
 
 void info(const char *fmt, ...)
@@ -79,11 +139,24 @@ void info(const char *fmt, ...)
 
 	if (quiet)
 		return;
-	fputs("ima-export: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vlog_msg(LOG_INFO, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+char *abs_path(const char *path)
+{
+	char *cwd, *p;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	if (asprintf(&p, "%s/%s", strcmp(cwd, "/") ? cwd : "", path) < 0)
+		p = NULL;
+	free(cwd);
+	return p;
 }
 
 void hex_encode(const uint8_t *in, size_t len, char *out)
@@ -217,6 +290,7 @@ fail:
 	return rc;
 }
 
+#ifdef IMA_EXPORT_FAULTS
 void fault_point(const char *step)
 {
 	const char *f = getenv("IMA_EXPORT_FAULT");
@@ -227,6 +301,7 @@ void fault_point(const char *step)
 		pause();
 	}
 }
+#endif
 
 int read_path_line(const char *path, struct buf *b, size_t *len)
 {

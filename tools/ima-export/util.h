@@ -3,6 +3,7 @@
 #ifndef IMA_EXPORT_UTIL_H
 #define IMA_EXPORT_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,7 +11,7 @@
 enum {
 	EX_OK = 0,
 	EX_MISMATCH = 1,	/* verify: the log does not replay to PCR 10 */
-	EX_USAGE = 2,
+	EX_USAGE = 2,		/* the command line: syntax, unknown option or command */
 	EX_NOSTAGING = 3,	/* kernel without staging (or no IMA) */
 	EX_PERM = 4,		/* no CAP_SYS_ADMIN / permission denied */
 	EX_BUSY = 5,		/* another writer (EBUSY) or another exporter */
@@ -19,8 +20,14 @@ enum {
 	EX_NOTPM = 8,		/* no TPM: no PCR files or no boot identity */
 	EX_SUSPENDED = 9,	/* measurement suspended for kexec: nothing done */
 	EX_KERNEL = 10,		/* unexpected kernel error or corrupt kernel list */
-	EX_TPMRESET = 11,	/* the TPM was reset under the running kernel */
+	EX_NOIMA = 11,		/* no binary_runtime_measurements under --securityfs */
+	EX_INPUT = 12,		/* a file or directory given is missing or unusable */
+	EX_REFUSED = 13,	/* refused: remove-boot of the current boot */
+	EX_TPMRESET = 14,	/* the TPM was reset under the running kernel */
 };
+
+/* the name of an exit code, as status --json reports it */
+const char *exit_name(int code);
 
 struct buf {
 	uint8_t *p;
@@ -34,10 +41,25 @@ int buf_append(struct buf *b, const void *data, size_t len);
 /* Room for `more` bytes after b->len; 0 or -ENOMEM. */
 int buf_reserve(struct buf *b, size_t more);
 
-/* Message helpers: "ima-export: ..." on stderr. */
+/*
+ * Messages: "ima-export: ..." on stderr, one line each, with the syslog
+ * priority in front ("<3>") when stderr is journald's stream.  msg is an
+ * error (kept in last_error), warn a warning, info is left out by quiet.
+ */
+void vlog_msg(int prio, const char *fmt, va_list ap);
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int quiet;
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* the text of the last msg() */
+extern char last_error[512];
+
+/*
+ * path made absolute against the current directory (not resolved: it may
+ * not exist yet), so that it means the same after a chdir; malloc'd, or
+ * NULL when out of memory or the current directory is gone.
+ */
+char *abs_path(const char *path);
 
 void hex_encode(const uint8_t *in, size_t len, char *out);
 int hex_decode(const char *in, uint8_t *out, size_t len);
@@ -63,8 +85,17 @@ int durable_write(int dirfd, const char *name, const void *data, size_t len,
 
 /*
  * Fault hook for crash-safety tests: when IMA_EXPORT_FAULT equals step,
- * the process sends itself SIGKILL.
+ * the process sends itself SIGKILL.  Only in builds with
+ * -DIMA_EXPORT_FAULTS (the unit tests and ima-export-faulty); in
+ * ima-export it is nothing, and the variable is never read.
  */
+#ifdef IMA_EXPORT_FAULTS
 void fault_point(const char *step);
+#else
+static inline void fault_point(const char *step)
+{
+	(void)step;
+}
+#endif
 
 #endif

@@ -105,7 +105,8 @@ out:
 /*
  * A consistent snapshot of the kernel lists: staged, current, staged again
  * until the staged list did not change in between.  Missing staged file
- * (stock kernel) reads as empty.
+ * (stock kernel) reads as empty; a missing binary_runtime_measurements is
+ * an error (no IMA, or a wrong --securityfs).
  */
 static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 {
@@ -121,13 +122,22 @@ static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 			buf_reset(S);
 			e = 0;
 		}
-		if (!e)
+		if (!e) {
 			e = c->k->ops->read_current(c->k, C);
-		if (!e)
+			if (e == -ENOENT) {
+				/* no list at all: no IMA, or not its directory */
+				msg("cannot read binary_runtime_measurements: %s (no IMA in this kernel, securityfs not mounted, or a wrong --securityfs?)",
+				    strerror(-e));
+				buf_free(&S2);
+				return EX_NOIMA;
+			}
+		}
+		if (!e) {
 			e = c->k->ops->read_staged(c->k, &S2);
-		if (e == -ENOENT) {
-			buf_reset(&S2);
-			e = 0;
+			if (e == -ENOENT) {
+				buf_reset(&S2);
+				e = 0;
+			}
 		}
 		if (e == -EBUSY)
 			continue;

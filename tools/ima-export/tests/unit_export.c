@@ -544,6 +544,38 @@ static void test_cli(void)
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_NOSTAGING,
 	   "cli: no binary_runtime_measurements_staged (IMA_EXPORT_SECURITYFS) exits %d", EX_NOSTAGING);
+	{
+		/* only the _staged file may be missing (a stock kernel) */
+		static const char *const cmds[] = { "cat", "status", "verify" };
+		char where[128], msgs[2048];
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(cmd, sizeof(cmd),
+				 "%s/../ima-export --store %s/store --securityfs %s/nowhere --tpm %s --boot-id %s/boot_id --boot-key r5-cli %s 2>&1 >%s/out",
+				 TESTS_DIR, w.root, w.root, w.tpm, w.root, cmds[i], w.root);
+			rc = run_capture(cmd, msgs, sizeof(msgs));
+			rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+			snprintf(where, sizeof(where), "binary_runtime_measurements: No such file");
+			snprintf(path, sizeof(path), "%s/out", w.root);
+			buf_reset(&out);
+			read_path_all(path, &out);
+			ok(rc == EX_NOIMA && strstr(msgs, where) && strstr(msgs, "--securityfs") &&
+			   (i == 1 || out.len == 0),
+			   "cli: %s with a wrong --securityfs (no binary_runtime_measurements) exits %d and names the file (%d: %s)",
+			   cmds[i], EX_NOIMA, rc, msgs);
+		}
+		snprintf(path, sizeof(path), "%s/sfs/binary_runtime_measurements_staged", w.root);
+		unlink(path);
+		snprintf(cmd, sizeof(cmd), "%s cat > %s/out", base, w.root);
+		rc = system(cmd);
+		snprintf(path, sizeof(path), "%s/out", w.root);
+		buf_reset(&out);
+		read_path_all(path, &out);
+		ok(rc == 0 && out.len == l.len && !memcmp(out.p, l.p, l.len),
+		   "cli: without the _staged file (a stock kernel) cat gives the list");
+		snprintf(path, sizeof(path), "%s/sfs/binary_runtime_measurements_staged", w.root);
+		fclose(fopen(path, "w"));
+	}
 	snprintf(cmd, sizeof(cmd), "%s frobnicate 2>/dev/null", base);
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_USAGE, "cli: an unknown command exits %d", EX_USAGE);
@@ -552,6 +584,79 @@ static void test_cli(void)
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_NOTPM,
 	   "cli: no TPM for the boot identity (and no --boot-key) exits %d", EX_NOTPM);
+	{
+		/* options anywhere, --version, --help of a command, exit codes */
+		char msgs[2048];
+
+		snprintf(cmd, sizeof(cmd),
+			 "%s/../ima-export cat --store %s/store --securityfs %s/sfs --tpm %s --boot-id %s/boot_id --boot-key r5-cli > %s/out",
+			 TESTS_DIR, w.root, w.root, w.tpm, w.root, w.root);
+		rc = system(cmd);
+		snprintf(path, sizeof(path), "%s/out", w.root);
+		buf_reset(&out);
+		read_path_all(path, &out);
+		ok(rc == 0 && out.len == l.len && !memcmp(out.p, l.p, l.len),
+		   "cli: the options after the command (cat --store ... --securityfs ...) work as before it");
+		snprintf(cmd, sizeof(cmd), "%s/../ima-export --version", TESTS_DIR);
+		rc = run_capture(cmd, msgs, sizeof(msgs));
+		ok(rc == 0 && !strncmp(msgs, "ima-export ", 11) && strlen(msgs) > 11 && !strchr(msgs, '\n'),
+		   "cli: --version prints one line \"%s\" and exits 0", msgs);
+		snprintf(cmd, sizeof(cmd), "%s/../ima-export export --help 2>&1", TESTS_DIR);
+		rc = run_capture(cmd, msgs, sizeof(msgs));
+		ok(rc == 0 && !strncmp(msgs, "usage: ima-export", 17) && strstr(msgs, "12 a file or directory"),
+		   "cli: export --help prints the usage with the exit codes and exits 0");
+		snprintf(cmd, sizeof(cmd), "%s status --ascii 2>&1", base);
+		rc = run_capture(cmd, msgs, sizeof(msgs));
+		ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_USAGE && strstr(msgs, "--ascii is an option of cat"),
+		   "cli: an option of another command exits %d and says whose it is (%s)", EX_USAGE, msgs);
+		snprintf(cmd, sizeof(cmd), "%s export --quote 2>&1", base);
+		rc = run_capture(cmd, msgs, sizeof(msgs));
+		ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_USAGE && strstr(msgs, "--quote needs an argument"),
+		   "cli: --quote without its file exits %d (%s)", EX_USAGE, msgs);
+		snprintf(cmd, sizeof(cmd), "%s export --quote %s/nofile 2>&1", base, w.root);
+		rc = run_capture(cmd, msgs, sizeof(msgs));
+		ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_INPUT && strstr(msgs, "nofile: No such file"),
+		   "cli: a missing quote file exits %d, not the usage code (%s)", EX_INPUT, msgs);
+		/* journald's stream: the syslog priority in front of each line */
+		char jcmd[4096];
+
+		snprintf(jcmd, sizeof(jcmd),
+			 "cd %s && : >jerr && JOURNAL_STREAM=$(stat -c %%d:%%i jerr) %s remove-boot r5-cli 2>>jerr; "
+			 "JOURNAL_STREAM=1:1 %s remove-boot r5-cli 2>>jerr; cat jerr",
+			 w.root, base, base);
+		rc = run_capture(jcmd, msgs, sizeof(msgs));
+		ok(!strncmp(msgs, "<3>ima-export: r5-cli is the current boot", 41) &&
+		   strstr(msgs, "\nima-export: r5-cli is the current boot"),
+		   "cli: with stderr on journald's stream (JOURNAL_STREAM) an error starts with <3>, elsewhere not (%s)", msgs);
+	}
+	{
+		/* the fault hook is in ima-export-faulty only */
+		static const char *const bins[] = { "ima-export", "ima-export-faulty" };
+		int rcs[2][2], has[2];
+
+		for (int b = 0; b < 2; b++) {
+			struct buf bin;
+
+			buf_init(&bin);
+			snprintf(path, sizeof(path), "%s/../%s", TESTS_DIR, bins[b]);
+			has[b] = !read_path_all(path, &bin) &&
+				 memmem(bin.p, bin.len, "IMA_EXPORT_FAULT", 16) != NULL;
+			buf_free(&bin);
+			for (int f = 0; f < 2; f++) {
+				snprintf(cmd, sizeof(cmd),
+					 "cd %s && rm -rf fsfs fstore && mkdir fsfs && : >fsfs/binary_runtime_measurements && "
+					 ": >fsfs/binary_runtime_measurements_staged && %s %s/../%s -q --store fstore "
+					 "--securityfs fsfs --boot-id boot_id --boot-key r5-cli export 2>/dev/null",
+					 w.root, f ? "IMA_EXPORT_FAULT=open" : "", TESTS_DIR, bins[b]);
+				rc = system(cmd);
+				rcs[b][f] = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+			}
+		}
+		ok(!has[0] && has[1], "fault hook: the string IMA_EXPORT_FAULT is in ima-export-faulty only");
+		ok(rcs[0][1] == rcs[0][0] && rcs[0][0] != 137 && rcs[1][1] == 137,
+		   "fault hook: IMA_EXPORT_FAULT=open changes nothing in ima-export (exit %d, %d without it), kills ima-export-faulty (exit %d)",
+		   rcs[0][1], rcs[0][0], rcs[1][1]);
+	}
 	if (system("command -v groff >/dev/null 2>&1") == 0) {
 		char msgs[1024];
 
@@ -610,7 +715,7 @@ static void test_instance_key(const char *dir, const char *tcti, int port)
 	ok(!strcmp(out, ka), "instance: a kexec'd kernel (same TPM power cycle, other PCRs 0-7) goes on in the same boot (%s)", out);
 	snprintf(cmd, sizeof(cmd), "%s --boot-id %s/bid2 remove-boot %s 2>&1; echo \"exit $?\"", base, dir, ka);
 	run_capture(cmd, out, sizeof(out));
-	ok(strstr(out, "is the current boot") && strstr(out, "exit 2"),
+	ok(strstr(out, "is the current boot") && strstr(out, "exit 13"),
 	   "instance: remove-boot refuses the boot that holds the running kernel's head: %s", out);
 	snprintf(cmd, sizeof(cmd), "cat %s/st/.instances/1111-aaaa", dir);
 	run_capture(cmd, rec1, sizeof(rec1));
@@ -620,8 +725,8 @@ static void test_instance_key(const char *dir, const char *tcti, int port)
 	run_capture(cmd, out, sizeof(out));
 	snprintf(cmd, sizeof(cmd), "cat %s/st/.instances/1111-aaaa", dir);
 	run_capture(cmd, rec2, sizeof(rec2));
-	ok(strstr(out, "TPM was reset under this kernel") && strstr(out, "exit 11") && !strcmp(rec1, rec2),
-	   "instance: the TPM reset under the running kernel, export refuses (exit 11) and changes nothing: %s", out);
+	ok(strstr(out, "TPM was reset under this kernel") && strstr(out, "exit 14") && !strcmp(rec1, rec2),
+	   "instance: the TPM reset under the running kernel, export refuses (exit 14) and changes nothing: %s", out);
 	snprintf(cmd, sizeof(cmd), "%s --boot-id %s/bid3 boot-key", base, dir);
 	run_capture(cmd, out, sizeof(out));
 	ok(out[0] == 'r' && strcmp(out, ka), "instance: a kernel after the reset starts another boot (%s)", out);
@@ -802,9 +907,9 @@ static void test_boots(void)
 	w.c.remove_key = w.c.boot_key;
 	rc = cmd_remove_boot(&w.c);
 	snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
-	ok(rc == EX_USAGE && stat(path, &sb) == 0, "remove-boot: the current boot is refused (exit %d) and kept", EX_USAGE);
+	ok(rc == EX_REFUSED && stat(path, &sb) == 0, "remove-boot: the current boot is refused (exit %d) and kept", EX_REFUSED);
 	w.c.remove_key = "r7-nosuchboot";
-	ok(cmd_remove_boot(&w.c) == EX_USAGE, "remove-boot: a boot that is not in the store: exit %d", EX_USAGE);
+	ok(cmd_remove_boot(&w.c) == EX_INPUT, "remove-boot: a boot that is not in the store: exit %d", EX_INPUT);
 	w.c.remove_key = "../r1";
 	ok(cmd_remove_boot(&w.c) == EX_USAGE, "remove-boot: a key that is not a boot name (../r1): exit %d", EX_USAGE);
 	/* leftovers of a removal a crash interrupted */
@@ -841,7 +946,7 @@ static void test_boots(void)
 	ok(rc == EX_OK && ((char *)out.p)[0] == '\0', "boots: no store yet: nothing listed, exit 0");
 	w.c.remove_key = "r9-x";
 	rc = cmd_remove_boot(&w.c);
-	ok(rc == EX_USAGE && stat(w.store, &sb) != 0, "remove-boot: with no store, exit %d and no store created", EX_USAGE);
+	ok(rc == EX_INPUT && stat(w.store, &sb) != 0, "remove-boot: with no store, exit %d and no store created", EX_INPUT);
 	w.c.remove_key = NULL;
 	w_free(&w);
 	buf_free(&out);
@@ -849,7 +954,7 @@ static void test_boots(void)
 
 /*
  * The systemd units pass systemd-analyze verify (with the built program in
- * place of /usr/bin/ima-export and the man page on MANPATH, which verify
+ * place of /usr/sbin/ima-export and the man page on MANPATH, which verify
  * checks too), and a broken copy does not: the check can fail.
  */
 static void test_units(void)
@@ -861,7 +966,7 @@ static void test_units(void)
 		return;
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && mkdir -p man/man8 && cp %s/../ima-export.8 man/man8/ && "
-		 "for u in %s/../systemd/*; do sed 's#/usr/bin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
+		 "for u in %s/../systemd/*; do sed 's#/usr/sbin/ima-export#%s/../ima-export#' \"$u\" >\"${u##*/}\"; done && "
 		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export.service ./ima-export.timer ./ima-export-final.service ./ima-export-view.service >verify.out 2>&1 && "
 		 "test ! -s verify.out || { sed 's/^/# /' verify.out; exit 1; }",
 		 dir, TESTS_DIR, TESTS_DIR, TESTS_DIR);
@@ -877,9 +982,130 @@ static void test_units(void)
 		 "MANPATH=$PWD/man systemd-analyze verify ./ima-export-final.service >/dev/null 2>&1", dir);
 	ok(rc_bad != 0 && system(cmd) != 0,
 	   "units: systemd-analyze verify warns about a bad Type= and fails on a missing program (the check can fail)");
+	/*
+	 * systemd-analyze security on the unit files: exposure 1.0 to 4.9
+	 * is "OK" in systemd 252 (5.0 and up MEDIUM); what each unit gets.
+	 */
+	{
+		static const char *const svcs[] = {
+			"ima-export.service", "ima-export-final.service", "ima-export-view.service",
+		};
+		char out[4096];
+
+		for (int i = 0; i < 3; i++) {
+			const char *lvl;
+			double score = 99;
+
+			snprintf(cmd, sizeof(cmd),
+				 "cd '%s' && cp %s/../systemd/%s . && systemd-analyze security --offline=yes ./%s 2>&1 | grep 'Overall exposure'",
+				 dir, TESTS_DIR, svcs[i], svcs[i]);
+			rc = run_capture(cmd, out, sizeof(out));
+			lvl = strstr(out, "service: ");
+			if (!lvl || sscanf(lvl + 9, "%lf", &score) != 1)
+				score = 99;
+			ok(rc == 0 && score <= 4.9 && (strstr(out, " OK") || strstr(out, " SAFE")),
+			   "units: %s: systemd-analyze security rates it OK or better (%s)", svcs[i], out);
+		}
+		snprintf(cmd, sizeof(cmd),
+			 "cd '%s' && grep -v '^\\(Capability\\|NoNew\\|Protect\\|Private\\|Restrict\\|SystemCall\\|Device\\|Lock\\|Memory\\|UMask\\|IPAddress\\|Supplementary\\)' "
+			 "%s/../systemd/ima-export.service >loose.service && "
+			 "systemd-analyze security --offline=yes ./loose.service 2>&1 | grep 'Overall exposure'",
+			 dir, TESTS_DIR);
+		rc = run_capture(cmd, out, sizeof(out));
+		ok(rc == 0 && !strstr(out, " OK") && !strstr(out, " SAFE"),
+		   "units: the export unit without its sandbox is not OK: the check can fail (%s)",
+		   out);
+	}
+	/* make install: sbin under PREFIX, ExecStart= follows it; uninstall */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && make -s -C %s/.. install uninstall DESTDIR=$PWD/inst PREFIX=/opt/ie UNITDIR=/units >/dev/null 2>&1 && "
+		 "test -z \"$(find inst -type f)\" && make -s -C %s/.. install DESTDIR=$PWD/inst PREFIX=/opt/ie UNITDIR=/units >/dev/null 2>&1 && "
+		 "test -x inst/opt/ie/sbin/ima-export && test -f inst/opt/ie/share/man/man8/ima-export.8 && "
+		 "test \"$(grep -h '^Exec' inst/units/*.service | grep -c '=/opt/ie/sbin/ima-export ')\" = 3 && "
+		 "test \"$(grep -c /usr/sbin inst/units/*.service | grep -vc ':0$')\" = 0 && "
+		 "test \"$(ls inst/units | wc -l)\" = 4",
+		 dir, TESTS_DIR, TESTS_DIR);
+	ok(system(cmd) == 0,
+	   "install: PREFIX=/opt/ie puts the program in /opt/ie/sbin, the units' Exec lines name it; uninstall removes all");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		diag("cannot remove %s", dir);
+}
+
+/* status --json, parsed by python3, against the store and the outcomes */
+static int json_check(struct world *w, const char *expr, char *got, size_t n)
+{
+	char cmd[1024], path[256];
+	struct buf out;
+	FILE *f;
+	int rc;
+
+	buf_init(&out);
+	w->c.json = 1;
+	rc = capture(w, cmd_status, &out);
+	w->c.json = 0;
+	snprintf(path, sizeof(path), "%s/status.json", w->root);
+	f = fopen(path, "w");
+	fputs((char *)out.p, f);
+	fclose(f);
+	buf_free(&out);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(%s)' %s 2>&1",
+		 expr, path);
+	return run_capture(cmd, got, n) || rc ? -1 : 0;
+}
+
+static void test_status_json(void)
+{
+	unsigned long long recs = 0, gone = 0;
+	char got[1024], want[1024];
+	struct store s;
+	struct world w;
+	char err[256];
+	int rc;
+
+	if (system("command -v python3 >/dev/null 2>&1")) {
+		ok(1, "# SKIP status --json: no python3");
+		return;
+	}
+	w_init(&w);
+	w_measure(&w, 7);	/* after the boot aggregate of w_init: 1 + 7 + 3 */
+	rc = export_recorded(&w.c);
+	w_measure(&w, 3);
+	rc |= export_recorded(&w.c);
+	w_measure(&w, 2);
+	if (!rc && store_open(&s, w.store, w.c.boot_key, NULL, 0, err, sizeof(err)) == EX_OK) {
+		for (size_t i = 0; i < s.j.n; i++) {
+			recs += s.j.c[i].records;
+			gone += s.j.c[i].state == CH_DONE ? s.j.c[i].records : 0;
+		}
+		store_close(&s);
+	}
+	snprintf(want, sizeof(want), "%llu %llu 2 0 ok None 0 2 True", recs, gone);
+	rc = json_check(&w, "d[\"records_stored\"], d[\"records_deleted\"], d[\"chunks\"], "
+			"d[\"last_export\"][\"exit\"], d[\"last_export\"][\"outcome\"], d[\"last_error\"], "
+			"d[\"kernel\"][\"staged_records\"], d[\"kernel\"][\"current_records\"], "
+			"d[\"store\"] == sys.argv[1].rsplit(\"/\", 1)[0] + \"/store\"", got, sizeof(got));
+	ok(rc == 0 && recs == 11 && !strcmp(got, want),
+	   "status --json: records stored and deleted, chunks, last export ok, no error, the kernel's lists: \"%s\" (want \"%s\")",
+	   got, want);
+	w.c.quote = "/nonexistent/quote";
+	rc = export_recorded(&w.c);
+	w.c.quote = NULL;
+	rc = json_check(&w, "d[\"last_export\"][\"exit\"], d[\"last_export\"][\"outcome\"], "
+			"d[\"last_error\"][\"message\"], d[\"last_error\"][\"time\"] == d[\"last_export\"][\"time\"], "
+			"d[\"records_stored\"]", got, sizeof(got));
+	snprintf(want, sizeof(want), "%d input quote /nonexistent/quote: No such file or directory True %llu",
+		 EX_INPUT, recs);
+	ok(rc == 0 && !strcmp(got, want),
+	   "status --json: a failed export: its exit code, outcome and message: \"%s\"", got);
+	rc = export_recorded(&w.c);
+	rc = json_check(&w, "d[\"last_export\"][\"outcome\"], d[\"last_error\"][\"message\"], d[\"records_stored\"]",
+			got, sizeof(got));
+	snprintf(want, sizeof(want), "ok quote /nonexistent/quote: No such file or directory %llu", recs + 2);
+	ok(rc == 0 && !strcmp(got, want),
+	   "status --json: the next export succeeds, the last error stays: \"%s\"", got);
+	w_free(&w);
 }
 
 void test_export(void)
@@ -894,6 +1120,7 @@ void test_export(void)
 	test_faults();
 	test_cli();
 	test_boots();
+	test_status_json();
 	test_units();
 	test_boot_key();
 }

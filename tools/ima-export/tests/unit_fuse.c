@@ -567,7 +567,7 @@ static void test_over(const struct buf *truth)
 	read_path_all(p, &out);
 	ok(pid > 0 && out.len > 0 && !memcmp(out.p, "measure ", 8), "over: policy still passes through");
 	rc = run_out("cat 2>/dev/null", &out);
-	ok(rc == EX_USAGE, "over: cat on the view instead of the kernel's directory is refused (exit %d)", rc);
+	ok(rc == EX_INPUT, "over: cat on the view instead of the kernel's directory is refused (exit %d)", rc);
 	ok(view_stop(pid, T.sfs), "over: stopped by its pid, the view exits 0 and unmounts");
 	buf_free(&out);
 	buf_free(&want);
@@ -580,7 +580,7 @@ static void test_errors(void)
 
 	snprintf(cmd, sizeof(cmd), "%s mount %s/nowhere 2>/dev/null", T.cli, T.root);
 	rc = system(cmd);
-	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_USAGE, "mount: a missing mount point exits %d", EX_USAGE);
+	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_INPUT, "mount: a missing mount point exits %d", EX_INPUT);
 	snprintf(cmd, sizeof(cmd), "%s mount 2>/dev/null", T.cli);
 	rc = system(cmd);
 	ok(WIFEXITED(rc) && WEXITSTATUS(rc) == EX_USAGE, "mount: no mount point exits %d", EX_USAGE);
@@ -638,6 +638,34 @@ static void test_daemon(void)
 	ok(!is_fuse(T.mnt), "mount: SIGTERM to that pid unmounts the view");
 	if (is_fuse(T.mnt))
 		umount2(T.mnt, MNT_DETACH);
+	{
+		/* relative paths, then the daemon changes to / */
+		char cmd[2048];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && %s/../ima-export -q --store store --securityfs ima --boot-key " KEY " --boot-id boot_id mount view 2>>view.err",
+			 T.root, TESTS_DIR);
+		buf_reset(&out);
+		p = popen(cmd, "r");
+		if (p) {
+			read_fd_all(fileno(p), &out);
+			pid = pclose(p) == 0 ? (pid_t)strtol((char *)out.p, NULL, 10) : -1;
+		} else {
+			pid = -1;
+		}
+		measure(5, NULL);
+		ok(pid > 0 && is_fuse(T.mnt) && cat_is("binary_runtime_measurements", "cat") &&
+		   access("/store", F_OK) && access("/boot_id", F_OK),
+		   "mount: relative --store and --boot-id, daemonised: the view serves the whole log after new measurements (%d)",
+		   (int)pid);
+		if (pid > 0)
+			kill(pid, SIGTERM);
+		for (int i = 0; i < 500 && is_fuse(T.mnt); i++)
+			usleep(10000);
+		if (is_fuse(T.mnt))
+			umount2(T.mnt, MNT_DETACH);
+	}
 	buf_free(&out);
 }
 

@@ -160,15 +160,15 @@ static void test_refused(void)
 	w_measure(&w, 5);
 	for (int i = 0; bad[i]; i++) {
 		rc = write_text(&w, bad[i]);
-		if (rc != EX_USAGE || w.st->cur_len != w.truth.len || nchunks(&w, -1)) {
+		if (rc != EX_INPUT || w.st->cur_len != w.truth.len || nchunks(&w, -1)) {
 			bad_ok = 0;
 			diag("quote file \"%s\": exit %d", bad[i], rc);
 		}
 	}
 	ok(bad_ok, "quote: a bad quote file (empty, short, unknown bank, bad hex, a bank twice, no colon) exits %d, nothing changed",
-	   EX_USAGE);
+	   EX_INPUT);
 	w.c.quote = "/nonexistent/quote";
-	ok(cmd_export(&w.c) == EX_USAGE && w.st->cur_len == w.truth.len, "quote: a missing quote file exits %d", EX_USAGE);
+	ok(cmd_export(&w.c) == EX_INPUT && w.st->cur_len == w.truth.len, "quote: a missing quote file exits %d", EX_INPUT);
 	rc = write_text(&w, "sha256:1111111111111111111111111111111111111111111111111111111111111111\n");
 	ok(rc == EX_MISMATCH && w.st->cur_len == w.truth.len && w.st->nN == 0 && nchunks(&w, -1) == 0,
 	   "quote: PCR 10 values no prefix reaches: refused with exit %d, nothing stored or deleted", EX_MISMATCH);

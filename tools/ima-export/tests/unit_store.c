@@ -254,6 +254,22 @@ void test_store(void)
 			   "store: a non-empty directory without the marker is refused (\"%s\")", err);
 			rmrf(foreign);
 		}
+		{
+			/* a file system of its own: lost+found is there from mkfs */
+			char *fsroot = tmpdir(), path[256];
+			struct stat sb;
+
+			snprintf(path, sizeof(path), "%s/lost+found", fsroot);
+			mkdir(path, 0700);
+			rc = store_open(&s, fsroot, "r1-test", NULL, 1, err, sizeof(err));
+			snprintf(path, sizeof(path), "%s/r1-test/journal", fsroot);
+			ok(rc == EX_OK && !stat(path, &sb),
+			   "store: a directory with only lost+found (a file system of its own) becomes a store (%d \"%s\")",
+			   rc, rc ? err : "");
+			if (rc == EX_OK)
+				store_close(&s);
+			rmrf(fsroot);
+		}
 		rc = store_open(&s, "/nonexistent/ima-export", "r1-test", NULL, 0, err, sizeof(err));
 		ok(rc == EX_OK && s.j.n == 0, "store: a reader of a missing store sees no chunks");
 		store_close(&s);
