@@ -21,6 +21,7 @@ static void usage(FILE *f)
 	fputs("usage: ima-export [options] COMMAND [command options]\n"
 	      "  export [--final | --quote FILE | --quote-tpm]\n"
 	      "  cat [--ascii] | verify | status [--json] | boot-key | boots | remove-boot KEY\n"
+	      "  prune [--keep-boots N] [--keep-days DAYS]\n"
 	      "  mount [--foreground] [--export-every SECONDS] [--pid-file FILE] MOUNTPOINT\n"
 	      "options (before or after the command):\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
@@ -43,6 +44,22 @@ static void usage(FILE *f)
 	      "  14 the TPM was reset under the running kernel\n", f);
 }
 
+/* a count for --keep-boots and --keep-days: 1 or more */
+static int parse_count(const char *s, unsigned int *v)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || n < 1 || n > 1000000) {
+		msg("\"%s\": a count of 1 to 1000000 is needed", s);
+		return -1;
+	}
+	*v = (unsigned int)n;
+	return 0;
+}
+
 static const char *env_or(const char *name, const char *def)
 {
 	const char *v = getenv(name);
@@ -52,7 +69,8 @@ static const char *env_or(const char *name, const char *def)
 
 /* the options of one command: a bit each, and the command they belong to */
 enum { O_ASCII = 1, O_JSON = 2, O_FINAL = 4, O_QUOTE = 8, O_QUOTE_TPM = 16,
-       O_FOREGROUND = 32, O_EVERY = 64, O_PID_FILE = 128 };
+       O_FOREGROUND = 32, O_EVERY = 64, O_PID_FILE = 128, O_KEEP_BOOTS = 256,
+       O_KEEP_DAYS = 512 };
 
 static const struct {
 	int bit;
@@ -66,10 +84,12 @@ static const struct {
 	{ O_FOREGROUND, "--foreground", "mount" },
 	{ O_EVERY, "--export-every", "mount" },
 	{ O_PID_FILE, "--pid-file", "mount" },
+	{ O_KEEP_BOOTS, "--keep-boots", "prune" },
+	{ O_KEEP_DAYS, "--keep-days", "prune" },
 };
 
 static const char *const commands[] = {
-	"export", "cat", "verify", "status", "boot-key", "boots", "remove-boot", "mount", NULL,
+	"export", "cat", "verify", "status", "boot-key", "boots", "remove-boot", "mount", "prune", NULL,
 };
 
 int main(int argc, char **argv)
@@ -92,6 +112,8 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'g' },
 		{ "export-every", required_argument, NULL, 'e' },
 		{ "pid-file", required_argument, NULL, 'p' },
+		{ "keep-boots", required_argument, NULL, 'K' },
+		{ "keep-days", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *securityfs = env_or("IMA_EXPORT_SECURITYFS", "/sys/kernel/security/ima");
@@ -146,6 +168,16 @@ int main(int argc, char **argv)
 		case 'g': given |= O_FOREGROUND; break;
 		case 'e': given |= O_EVERY; every = optarg; break;
 		case 'p': given |= O_PID_FILE; pid_file = optarg; break;
+		case 'K':
+			given |= O_KEEP_BOOTS;
+			if (parse_count(optarg, &c.keep_boots))
+				return EX_USAGE;
+			break;
+		case 'D':
+			given |= O_KEEP_DAYS;
+			if (parse_count(optarg, &c.keep_days))
+				return EX_USAGE;
+			break;
 		case ':':
 			msg("option %s needs an argument", argv[optind - 1]);
 			return EX_USAGE;
@@ -197,6 +229,10 @@ int main(int argc, char **argv)
 	}
 	if (c.final + c.quote_tpm + !!c.quote > 1) {
 		msg("export: --final, --quote and --quote-tpm exclude each other");
+		return EX_USAGE;
+	}
+	if (!strcmp(cmd, "prune") && !(given & (O_KEEP_BOOTS | O_KEEP_DAYS))) {
+		msg("prune needs --keep-boots N or --keep-days DAYS (or both)");
 		return EX_USAGE;
 	}
 	if (!strcmp(cmd, "remove-boot") && !c.remove_key) {
@@ -272,6 +308,8 @@ int main(int argc, char **argv)
 		return cmd_boots(&c);
 	if (!strcmp(cmd, "remove-boot"))
 		return cmd_remove_boot(&c);
+	if (!strcmp(cmd, "prune"))
+		return cmd_prune(&c);
 	if (kernel_sysfs_init(&k, securityfs, boot_id)) {
 		msg("out of memory");
 		return EX_KERNEL;

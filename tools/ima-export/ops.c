@@ -1066,3 +1066,93 @@ int cmd_remove_boot(struct ctx *c)
 	store_close(&s);
 	return rc;
 }
+
+struct prune_boot {
+	char key[BOOT_KEY_MAX];
+	long long last;		/* the time of its last chunk */
+	int readable;
+};
+
+struct prune_list {
+	struct prune_boot *v;
+	size_t n;
+	int nomem;
+};
+
+static void collect_boot(const char *key, const struct journal *j, const char *why, void *arg)
+{
+	struct prune_list *l = arg;
+	struct prune_boot *b, *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	(void)why;
+	if (!v) {
+		l->nomem = 1;
+		return;
+	}
+	l->v = v;
+	b = &v[l->n++];
+	snprintf(b->key, sizeof(b->key), "%s", key);
+	b->readable = j != NULL;
+	b->last = 0;
+	for (size_t i = 0; j && i < j->n; i++)
+		if (j->c[i].time > b->last)
+			b->last = j->c[i].time;
+}
+
+/* latest first */
+static int by_last_desc(const void *a, const void *b)
+{
+	const struct prune_boot *x = a, *y = b;
+
+	return x->last < y->last ? 1 : x->last > y->last ? -1 : strcmp(x->key, y->key);
+}
+
+int cmd_prune(struct ctx *c)
+{
+	long long now = c->now ? c->now : (long long)time(NULL);
+	struct prune_list l = { NULL, 0, 0 };
+	unsigned int kept = 1, removed = 0;	/* the current boot is kept */
+	struct store s;
+	int rc, e;
+
+	rc = open_store(c, &s, 1);
+	if (rc)
+		return rc;
+	e = store_each_boot(&s, collect_boot, &l);
+	if (e || l.nomem) {
+		msg("store %s: %s", c->store_root, strerror(e ? -e : ENOMEM));
+		rc = EX_STORE;
+		goto out;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), by_last_desc);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct prune_boot *b = &l.v[i];
+		int too_many = c->keep_boots && kept >= c->keep_boots;
+		int too_old = c->keep_days && b->last < now - (long long)c->keep_days * 86400;
+
+		if (!strcmp(b->key, c->boot_key))
+			continue;
+		if (!b->readable) {
+			msg("boot %s: its journal cannot be read; not removed (see fsck)", b->key);
+			continue;
+		}
+		if (!too_many && !too_old) {
+			kept++;
+			continue;
+		}
+		e = store_remove_boot(&s, b->key);
+		if (e) {
+			msg("cannot remove boot %s: %s", b->key, strerror(-e));
+			rc = EX_STORE;
+			break;
+		}
+		removed++;
+		info("removed boot %s (last chunk %lld, %s)", b->key, b->last,
+		     too_old ? "older than --keep-days" : "beyond --keep-boots");
+	}
+	info("prune: %u boots removed, %u kept", removed, kept);
+out:
+	free(l.v);
+	store_close(&s);
+	return rc;
+}

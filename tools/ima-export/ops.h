@@ -21,6 +21,8 @@ struct ctx {
 	int quote_tpm;			/* export: N up to PCR 10 read from the TPM now */
 	int final;			/* export: rounds until the list is small */
 	const char *remove_key;		/* remove-boot: the boot to remove */
+	unsigned int keep_boots, keep_days;	/* prune: 0 when not given */
+	long long now;			/* prune: the time to age from (0: now) */
 };
 
 /* Each returns an EX_* exit code (util.h) and prints its own messages. */
@@ -32,6 +34,12 @@ int cmd_verify(struct ctx *c);
 int cmd_status(struct ctx *c);
 int cmd_boots(struct ctx *c);
 int cmd_remove_boot(struct ctx *c);
+/*
+ * Retention: remove the boots beyond the keep_boots latest (the current
+ * boot counts as one) and those whose last chunk is older than keep_days;
+ * never the current boot, never one whose journal cannot be read.
+ */
+int cmd_prune(struct ctx *c);
 
 /* Every fault step of export, in the order they are reached. */
 extern const char *const export_fault_steps[];

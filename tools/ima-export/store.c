@@ -754,7 +754,8 @@ static int list_dir(int fd, int (*keep)(const char *name), char ***out)
 			n++;
 	}
 	closedir(d);
-	qsort(v, (size_t)n, sizeof(*v), name_cmp);
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), name_cmp);
 	*out = v;
 	return n;
 }

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -953,6 +954,64 @@ static void test_boots(void)
 }
 
 /*
+ * prune: the boots beyond the latest N, and those whose last chunk is
+ * older than D days, go; the current boot and its log never do.
+ */
+static void test_prune(void)
+{
+	static const char *const keys[] = { "r1-p", "r2-p", "r3-p", "r4-p" };
+	char why[512] = "", cmd[1024];
+	struct world w;
+	struct buf out;
+	int rc;
+
+	buf_init(&out);
+	w_init(&w);
+	for (int i = 0; i < 4; i++) {
+		if (i) {
+			sleep(1);	/* chunk times are seconds: one boot a second */
+			fake_kexec(w.st, keys[i], 0);
+			buf_reset(&w.truth);
+			w_boot_aggregate(&w);
+		}
+		w.c.boot_key = keys[i];
+		w_measure(&w, 2);
+		w_export(&w);
+	}
+	w.c.keep_days = 1;
+	rc = cmd_prune(&w.c);
+	capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, "r1-p ") && strstr((char *)out.p, "r3-p "),
+	   "prune --keep-days 1: nothing is a day old, every boot kept");
+	w.c.keep_days = 0;
+	w.c.keep_boots = 2;
+	rc = cmd_prune(&w.c);
+	capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && !strstr((char *)out.p, "r1-p ") && !strstr((char *)out.p, "r2-p ") &&
+	   strstr((char *)out.p, "r3-p ") && strstr((char *)out.p, "r4-p chunks=1 records=3"),
+	   "prune --keep-boots 2: the two oldest boots removed, the latest and the current kept:\n%s",
+	   (char *)out.p);
+	w.c.keep_boots = 0;
+	w.c.keep_days = 1;
+	w.c.now = time(NULL) + 2 * 86400;
+	rc = cmd_prune(&w.c);
+	capture(&w, cmd_boots, &out);
+	ok(rc == EX_OK && !strstr((char *)out.p, "r3-p ") && strstr((char *)out.p, "r4-p chunks=1"),
+	   "prune --keep-days 1, two days later: the old boot removed, the current one kept although as old");
+	ok(w_consistent(&w, why, sizeof(why)), "prune: the current boot's log is untouched %s", why);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --store %s --boot-key r4-p prune 2>&1; echo \"exit $?\"",
+		 TESTS_DIR, w.store);
+	rc = run_capture(cmd, why, sizeof(why));
+	ok(strstr(why, "needs --keep-boots") && strstr(why, "exit 2"), "prune without a policy: exit 2: %s", why);
+	snprintf(cmd, sizeof(cmd), "%s/../ima-export --store %s --boot-key r4-p prune --keep-boots 0 2>&1; echo \"exit $?\"",
+		 TESTS_DIR, w.store);
+	rc = run_capture(cmd, why, sizeof(why));
+	ok(strstr(why, "a count of 1") && strstr(why, "exit 2"), "prune --keep-boots 0: exit 2: %s", why);
+	w_free(&w);
+	buf_free(&out);
+}
+
+/*
  * The systemd units pass systemd-analyze verify (with the built program in
  * place of /usr/sbin/ima-export and the man page on MANPATH, which verify
  * checks too), and a broken copy does not: the check can fail.
@@ -1120,6 +1179,7 @@ void test_export(void)
 	test_faults();
 	test_cli();
 	test_boots();
+	test_prune();
 	test_status_json();
 	test_units();
 	test_boot_key();
