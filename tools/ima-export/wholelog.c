@@ -107,7 +107,7 @@ out:
  * until the staged list did not change in between.  Missing staged file
  * (stock kernel) reads as empty.
  */
-static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
+int wl_read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 {
 	struct buf S2;
 	int e = 0;
@@ -157,7 +157,7 @@ int wl_load(struct wholelog *w, struct ctx *c, struct store *s)
 	buf_init(&w->kern);
 	buf_init(&S);
 	buf_init(&C);
-	rc = read_kernel(c, &S, &C);
+	rc = wl_read_kernel(c, &S, &C);
 	if (rc)
 		goto out;
 	e = c->k->ops->instance(c->k, kinst, sizeof(kinst));
