@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsck.h"
 #include "instance.h"
 #include "kernel.h"
 #include "ops.h"
@@ -16,6 +17,7 @@ static void usage(FILE *f)
 	fputs("usage: ima-export [options] COMMAND\n"
 	      "  export [--final | --quote FILE | --quote-tpm]\n"
 	      "  cat [--ascii] | verify | status | boot-key | boots | remove-boot KEY\n"
+	      "  fsck [--repair]\n"
 	      "  mount [--foreground] [--export-every SECONDS] [--pid-file FILE] MOUNTPOINT\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
 	      "  --securityfs DIR  IMA securityfs directory (IMA_EXPORT_SECURITYFS,\n"
@@ -31,7 +33,8 @@ static void usage(FILE *f)
 	      "exit codes: 0 ok, 1 verify mismatch or quote not reached, 2 usage, 3 no staging in the kernel,\n"
 	      "  4 permission, 5 busy, 6 store I/O error or full disk, 7 corrupt or foreign\n"
 	      "  store, 8 no TPM, 9 measurement suspended for kexec, 10 kernel error,\n"
-	      "  11 the TPM was reset under the running kernel\n", f);
+	      "  11 the TPM was reset under the running kernel,\n"
+	      "  12 fsck: a torn journal tail (fsck --repair cuts it off)\n", f);
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -88,7 +91,7 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	cmd = argv[optind++];
-	while (optind < argc && strcmp(cmd, "mount")) {
+	while (optind < argc && strcmp(cmd, "mount") && strcmp(cmd, "fsck")) {
 		const char *a = argv[optind++];
 
 		if (!strcmp(a, "--ascii") && !strcmp(cmd, "cat"))
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "export") && strcmp(cmd, "cat") && strcmp(cmd, "verify") &&
 	    strcmp(cmd, "status") && strcmp(cmd, "boot-key") && strcmp(cmd, "boots") &&
-	    strcmp(cmd, "remove-boot") && strcmp(cmd, "mount")) {
+	    strcmp(cmd, "remove-boot") && strcmp(cmd, "mount") && strcmp(cmd, "fsck")) {
 		msg("unknown command \"%s\"", cmd);
 		usage(stderr);
 		return EX_USAGE;
@@ -154,6 +157,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "mount"))
 		return cmd_mount(&c, securityfs, boot_id, argc - optind, argv + optind);
+	if (!strcmp(cmd, "fsck"))
+		return cmd_fsck(&c, argc - optind, argv + optind);
 	if (securityfs_uncover(securityfs))
 		return EX_USAGE;
 	if (!strcmp(cmd, "boots"))

@@ -1073,6 +1073,22 @@ static int any_name(const char *name)
 	return strcmp(name, ".") && strcmp(name, "..");
 }
 
+int store_each_file(struct store *s, void (*fn)(const char *name, void *arg), void *arg)
+{
+	char **names;
+	int n;
+
+	if (s->bootfd < 0)
+		return 0;
+	n = list_dir(s->bootfd, any_name, &names);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		fn(names[i], arg);
+	free_names(names, n);
+	return 0;
+}
+
 int store_each_boot(struct store *s,
 		    void (*fn)(const char *key, const struct journal *j,
 			       const char *why, void *arg), void *arg)

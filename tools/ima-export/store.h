@@ -160,6 +160,8 @@ int store_read_chunk(struct store *s, const struct chunk *c, struct buf *b,
 int store_each_boot(struct store *s,
 		    void (*fn)(const char *key, const struct journal *j,
 			       const char *why, void *arg), void *arg);
+/* Every file of the boot directory, in name order.  0 or -errno. */
+int store_each_file(struct store *s, void (*fn)(const char *name, void *arg), void *arg);
 /*
  * Remove boot directory key (not s's own boot) with every file in it:
  * renamed to .removing-KEY first, so that a crash leaves no half boot;

@@ -20,6 +20,7 @@ enum {
 	EX_SUSPENDED = 9,	/* measurement suspended for kexec: nothing done */
 	EX_KERNEL = 10,		/* unexpected kernel error or corrupt kernel list */
 	EX_TPMRESET = 11,	/* the TPM was reset under the running kernel */
+	EX_TORN = 12,		/* fsck: a torn journal tail, which --repair cuts off */
 };
 
 struct buf {

@@ -22,6 +22,7 @@
 #include "tap.h"
 #include "tpm.h"
 #include "testlog.h"
+#include "fsck.h"
 #include "world.h"
 
 static void test_basic(void)
@@ -882,6 +883,123 @@ static void test_units(void)
 		diag("cannot remove %s", dir);
 }
 
+static char **fsck_argv;
+static int fsck_argc;
+
+static int run_fsck(struct ctx *c)
+{
+	return cmd_fsck(c, fsck_argc, fsck_argv);
+}
+
+/* fsck (optionally --repair) with its output in out */
+static int w_fsck(struct world *w, int repair, struct buf *out)
+{
+	static char arg[] = "--repair";
+	static char *argv[] = { arg, NULL };
+
+	fsck_argv = argv;
+	fsck_argc = repair;
+	return capture(w, run_fsck, out);
+}
+
+static void w_append(struct world *w, const char *name, const void *p, size_t n)
+{
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", w->store, w->c.boot_key, name);
+	f = fopen(path, "a");
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
+
+static off_t w_size(struct world *w, const char *name)
+{
+	char path[400];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", w->store, w->c.boot_key, name);
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+/* issue 23, items 2 and 3: fsck, and the list of durable chunks */
+static void test_fsck(void)
+{
+	static const uint8_t zeros[900];
+	static const char end[] = "99 sum=0123456789abcdef\n";
+	char why[512] = "", line1[200], line2[200], path[400];
+	struct world w;
+	size_t c1;
+	struct buf out;
+	off_t jsize;
+	int rc;
+
+	buf_init(&out);
+	w_init(&w);
+	w_measure(&w, 3);
+	w_export(&w);
+	c1 = w.truth.len;
+	w_measure(&w, 2);
+	w_export(&w);
+	rc = w_fsck(&w, 0, &out);
+	snprintf(line1, sizeof(line1), "chunk 1 done durable bytes=%zu sha256=", c1);
+	snprintf(line2, sizeof(line2), "chunk 2 done durable bytes=%zu sha256=", w.truth.len - c1);
+	ok(rc == EX_OK && strstr((char *)out.p, "journal version=3 lines=") &&
+	   strstr((char *)out.p, line1) && strstr((char *)out.p, line2) &&
+	   strstr((char *)out.p, " ok\n") && !strstr((char *)out.p, "chunk 3 "),
+	   "fsck: a clean store exits 0 and lists each durable chunk, checked (%s)", (char *)out.p);
+
+	/* power loss in an append: zeros, then the end of a line */
+	jsize = w_size(&w, "journal");
+	w_append(&w, "journal", zeros, sizeof(zeros));
+	w_append(&w, "journal", end, strlen(end));
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_TORN && strstr((char *)out.p, "torn line=") &&
+	   w_size(&w, "journal") == jsize + (off_t)(sizeof(zeros) + strlen(end)),
+	   "fsck: a torn journal tail exits %d, nothing changed", EX_TORN);
+	w_tpm_sync(&w);
+	ok(w_consistent(&w, why, sizeof(why)), "fsck: cat and verify read the store with the torn tail %s", why);
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, "repaired") && w_size(&w, "journal") == jsize &&
+	   w_fsck(&w, 0, &out) == EX_OK && strstr((char *)out.p, "kept journal.torn-"),
+	   "fsck --repair: the tail is cut off (kept in journal.torn-OFFSET), then fsck exits 0");
+
+	/* a chunk file without a journal line (an export killed before it) */
+	w_append(&w, "00000003.bin", "x", 1);
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, "orphan 00000003.bin\n"),
+	   "fsck: a chunk file without its line is reported as an orphan, exit 0");
+
+	/* damage fsck cannot mend: reported, nothing changed, even with --repair */
+	w_append(&w, "00000002.bin", "x", 1);
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, "chunk 2 done durable") &&
+	   strstr((char *)out.p, " size\n") && w_size(&w, "journal") == jsize,
+	   "fsck --repair: a chunk longer than its line exits %d, named, nothing changed", EX_CORRUPT);
+	snprintf(path, sizeof(path), "%s/%s/00000001.bin", w.store, w.c.boot_key);
+	unlink(path);
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, " missing\n"),
+	   "fsck: a missing chunk file exits %d", EX_CORRUPT);
+	/* a line in the middle damaged: not a torn tail */
+	snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
+	{
+		int fd = open(path, O_WRONLY);
+
+		if (pwrite(fd, "Z", 1, 200) != 1)
+			diag("pwrite failed");
+		close(fd);
+	}
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, "corrupt ") && w_size(&w, "journal") == jsize,
+	   "fsck --repair: a damaged line with good ones after it exits %d, the journal untouched", EX_CORRUPT);
+	w.c.boot_key = "r9-nosuchboot";
+	ok(w_fsck(&w, 0, &out) == EX_USAGE, "fsck: a boot that is not in the store exits %d", EX_USAGE);
+	w.c.boot_key = "r1-0000000000000000";
+	w_free(&w);
+	buf_free(&out);
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -896,4 +1014,5 @@ void test_export(void)
 	test_boots();
 	test_units();
 	test_boot_key();
+	test_fsck();
 }
