@@ -435,15 +435,22 @@ else:
 jh = {int(w[0]): kv(w[1:]) for w in lines("journal", "journal")}
 if len(jh) >= 2:
     lo, hi = min(jh), max(jh)
-    for key, what in (("export_ms", "one export of 100 records (open, A, store, D, fsyncs)"),
-                      ("parse_ms", "reading the journal (status, cat, each view refresh)")):
+    for key, first, what in (
+            ("export_ms", "first_export_ms",
+             "one export of 100 records (open, A, store, D, fsyncs; the first one seals)"),
+            ("parse_ms", "parse_first_ms",
+             "a reader's open of the store (the view's refresh; the first open reads every journal)")):
         row(f"ima-export {what}: a store of {lo} chunk vs {hi} chunks "
             f"({jh[hi]['journal_bytes'] / 1e6:.1f} MB of journal, host)",
-            f"{jh[lo][key]:.1f} ms vs {jh[hi][key]:.1f} ms",
-            "independent of the store's age (issue 23)", jh[hi][key] <= max(2 * jh[lo][key], 50))
+            f"{jh[lo][key]:.1f} ms vs {jh[hi][key]:.1f} ms (first: {jh[lo][first]:.1f} ms vs "
+            f"{jh[hi][first]:.1f} ms)",
+            "independent of the store's age (issue 23): within 100 ms of the 1-chunk store "
+            "(fsync latency varies more than that on a busy disk)",
+            jh[hi][key] <= jh[lo][key] + 100)
 else:
     missing("ima-export export and journal read time against the store's age",
-            "no figure (scripts/bench-journal.sh)", "independent of the store's age (issue 23)")
+            "no figure (scripts/bench-journal.sh)",
+            "independent of the store's age (issue 23): within 100 ms of the 1-chunk store")
 
 rate = [kv(w) for w in lines("staging", "rate")]
 if rate:

@@ -44,7 +44,9 @@ static void one_file(const char *name, void *arg)
 			fprintf(f->out, "orphan %s\n", name);
 		return;
 	}
-	if (!strncmp(name, "journal.torn-", 13) || !strncmp(name, "journal.v2-", 11))
+	if (!strncmp(name, "journal-", 8))
+		fprintf(f->out, "sealed %s\n", name);	/* checked by the reader's open */
+	else if (!strncmp(name, "journal.torn-", 13) || !strncmp(name, "journal.v2-", 11))
 		fprintf(f->out, "kept %s\n", name);
 	else
 		fprintf(f->out, "other %s\n", name);
@@ -112,6 +114,7 @@ int cmd_fsck(struct ctx *c, int argc, char **argv)
 		msg("no boot %s in the store %s", c->boot_key, c->store_root);
 		return EX_USAGE;
 	}
+	store_drop_cache();	/* every sealed journal read and checked */
 	rc = store_open(&s, c->store_root, c->boot_key, NULL, STORE_READ, err, sizeof(err));
 	if (rc) {
 		/* damage that is not a torn tail: nothing here mends it */

@@ -1021,14 +1021,18 @@ static void print_boot(const char *key, const struct journal *j, const char *why
 			strcmp(key, o->current) ? "" : " current");
 		return;
 	}
+	/* the sealed journals' chunks are counted in the base line */
+	recs = j->base_records;
+	bytes = j->base_bytes;
+	last = j->base_last;
 	for (size_t i = 0; i < j->n; i++) {
 		recs += j->c[i].records;
 		bytes += j->c[i].bytes;
 		if (j->c[i].time > last)
 			last = j->c[i].time;
 	}
-	fprintf(o->out, "%s chunks=%zu records=%llu bytes=%llu last=%lld%s\n", key, j->n, recs,
-		bytes, last, strcmp(key, o->current) ? "" : " current");
+	fprintf(o->out, "%s chunks=%llu records=%llu bytes=%llu last=%lld%s\n", key,
+		j->base_chunks + j->n, recs, bytes, last, strcmp(key, o->current) ? "" : " current");
 }
 
 int cmd_boots(struct ctx *c)

@@ -79,17 +79,21 @@ struct chunk *journal_add(struct journal *j)
 	return &j->c[j->n++];
 }
 
+unsigned int journal_seal_chunks = 1024;
+
 void journal_tail_state(const struct journal *j, struct pcr_state *st)
 {
 	if (j->n)
 		*st = j->c[j->n - 1].pcr;
+	else if (j->base_seq)
+		*st = j->base_pcr;
 	else
 		replay_init(st);
 }
 
 unsigned int journal_next_seq(const struct journal *j)
 {
-	return j->n ? j->c[j->n - 1].seq + 1 : 1;
+	return j->n ? j->c[j->n - 1].seq + 1 : j->base_seq + 1;
 }
 
 static int bprintf(struct buf *b, const char *fmt, ...)
@@ -181,6 +185,34 @@ int journal_seal(const char prev[17], struct buf *lines, char last[17])
 	return rc;
 }
 
+static int bpcr(struct buf *out, const struct pcr_state *pcr)
+{
+	char key[32];
+	int rc = 0;
+
+	for (int b = 0; b < NBANKS; b++) {
+		snprintf(key, sizeof(key), "pcr-%s", banks[b].name);
+		rc |= bhex(out, key, pcr->full[b], banks[b].size);
+	}
+	for (int b = 1; b < NBANKS; b++) {
+		snprintf(key, sizeof(key), "pad-%s", banks[b].name);
+		rc |= bhex(out, key, pcr->pad[b], banks[b].size);
+	}
+	return rc;
+}
+
+int journal_line_base(const struct journal *j, struct buf *out)
+{
+	int rc = 0;
+
+	rc |= bprintf(out, "base %u file=%s", j->base_seq, j->base_file);
+	rc |= bhex(out, "sha256", j->base_sha256, 32);
+	rc |= bprintf(out, " chunks=%llu records=%llu bytes=%llu last=%lld", j->base_chunks,
+		      j->base_records, j->base_bytes, j->base_last);
+	rc |= bpcr(out, &j->base_pcr);
+	return rc ? -ENOMEM : end_line(out);
+}
+
 int journal_line_chunk(const struct chunk *c, struct buf *out)
 {
 	char key[32];
@@ -234,8 +266,11 @@ int journal_serialize(const struct journal *j, struct buf *out)
 
 	buf_init(&lines);
 	buf_reset(out);
+	if (j->base_seq)
+		rc = journal_line_base(j, &lines);
 	for (size_t i = 0; i < j->n && !rc; i++)
-		rc = journal_line_chunk(&j->c[i], &lines);
+		if (j->c[i].seq > j->base_seq)
+			rc = journal_line_chunk(&j->c[i], &lines);
 	if (!rc && j->intent)
 		rc = journal_line_intent(j->intent, j->intent_req, &lines);
 	if (!rc)
@@ -345,6 +380,70 @@ static int parse_chunk_line(char *line, struct chunk *c)
 	return 0;
 }
 
+/* a pcr-ALG or pad-ALG field into pcr: its bit (7..13), -1 bad, -2 not one */
+static int parse_pcr_field(const char *k, const char *v, struct pcr_state *pcr)
+{
+	for (int b = 0; b < NBANKS; b++) {
+		if (!strncmp(k, "pcr-", 4) && !strcmp(k + 4, banks[b].name))
+			return parse_hex_field(v, pcr->full[b], banks[b].size) ? -1 : 7 + b;
+		if (b && !strncmp(k, "pad-", 4) && !strcmp(k + 4, banks[b].name))
+			return parse_hex_field(v, pcr->pad[b], banks[b].size) ? -1 : 10 + b;
+	}
+	return -2;
+}
+
+static int parse_base_line(char *line, struct journal *j)
+{
+	char *save = NULL, *tok, *end;
+	unsigned int seen = 0;
+
+	strtok_r(line, " ", &save);
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -1;
+	errno = 0;
+	j->base_seq = (unsigned int)strtoul(tok, &end, 10);
+	if (*end || errno || !j->base_seq)
+		return -1;
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		char *eq = strchr(tok, '=');
+		int bit;
+
+		if (!eq)
+			return -1;
+		*eq = '\0';
+		if (!strcmp(tok, "file")) {
+			bit = strncmp(eq + 1, "journal-", 8) || strlen(eq + 1) >= sizeof(j->base_file) ||
+			      strchr(eq + 1, '/') ? -1 : 0;
+			if (!bit)
+				strcpy(j->base_file, eq + 1);
+		} else if (!strcmp(tok, "sha256")) {
+			bit = parse_hex_field(eq + 1, j->base_sha256, 32) ? -1 : 1;
+		} else if (!strcmp(tok, "chunks")) {
+			j->base_chunks = strtoull(eq + 1, &end, 10);
+			bit = *end ? -1 : 2;
+		} else if (!strcmp(tok, "records")) {
+			j->base_records = strtoull(eq + 1, &end, 10);
+			bit = *end ? -1 : 3;
+		} else if (!strcmp(tok, "bytes")) {
+			j->base_bytes = strtoull(eq + 1, &end, 10);
+			bit = *end ? -1 : 4;
+		} else if (!strcmp(tok, "last")) {
+			j->base_last = strtoll(eq + 1, &end, 10);
+			bit = *end ? -1 : 5;
+		} else {
+			bit = parse_pcr_field(tok, eq + 1, &j->base_pcr);
+		}
+		if (bit < 0 || (seen & (1u << bit)))
+			return -1;
+		seen |= 1u << bit;
+	}
+	if (seen != (1u << 14) - 1 - (1u << 6))
+		return -1;
+	memcpy(j->base_pcr.pad[BANK_SHA1], j->base_pcr.full[BANK_SHA1], banks[BANK_SHA1].size);
+	return 0;
+}
+
 static int parse_state_line(char *line, unsigned int *seq, int *state)
 {
 	char *save = NULL;
@@ -415,6 +514,13 @@ static struct chunk *find_chunk(struct journal *j, unsigned int seq)
 static int parse_line(char *line, size_t lineno, struct journal *j,
 		      char *err, size_t errlen)
 {
+	if (!strncmp(line, "base ", 5) && lineno == 3 && j->version > 2) {
+		if (parse_base_line(line, j)) {
+			snprintf(err, errlen, "journal line %zu: corrupt base line", lineno);
+			return -1;
+		}
+		return 0;
+	}
 	if (!strncmp(line, "chunk ", 6)) {
 		struct chunk *c = journal_add(j);
 
@@ -427,7 +533,8 @@ static int parse_line(char *line, size_t lineno, struct journal *j,
 			snprintf(err, errlen, "journal line %zu: corrupt chunk line", lineno);
 			return -1;
 		}
-		if (j->n > 1 && c->seq != j->c[j->n - 2].seq + 1) {
+		if (c->seq != (j->n > 1 ? j->c[j->n - 2].seq : j->base_seq) + 1 &&
+		    (j->n > 1 || j->base_seq)) {
 			snprintf(err, errlen, "journal line %zu: chunk %u out of sequence", lineno, c->seq);
 			j->n--;
 			return -1;
@@ -775,6 +882,172 @@ static int journal_mend(struct store *s, const struct buf *raw)
 	return rc;
 }
 
+/*
+ * Seal the journal (see journal_seal_chunks): link it as journal-NNNNNNNN,
+ * then replace it with a journal of one base line naming that file, its
+ * SHA-256 and the state after it.  A crash between the two leaves an extra
+ * name for the same journal, made again by the next seal.  0 or -errno.
+ */
+static int seal_journal(struct store *s)
+{
+	struct journal *j = &s->j, nj;
+	char name[32], err[256];
+	struct buf b;
+	int fd, rc;
+
+	if (j->n < journal_seal_chunks || j->intent || j->torn)
+		return 0;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->c[i].state != CH_DONE)
+			return 0;
+	snprintf(name, sizeof(name), "journal-%08u", j->c[j->n - 1].seq);
+	if (linkat(s->bootfd, JOURNAL, s->bootfd, name, 0) && errno == EEXIST &&
+	    !unlinkat(s->bootfd, name, 0))
+		linkat(s->bootfd, JOURNAL, s->bootfd, name, 0);
+	fd = openat(s->bootfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(s->bootfd)) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	buf_init(&b);
+	rc = read_fd_all(fd, &b);
+	close(fd);
+	memset(&nj, 0, sizeof(nj));
+	strcpy(nj.boot, j->boot);
+	nj.version = 3;
+	nj.base_seq = j->c[j->n - 1].seq;
+	strcpy(nj.base_file, name);
+	nj.base_pcr = j->c[j->n - 1].pcr;
+	nj.base_chunks = j->base_chunks + j->n;
+	nj.base_records = j->base_records;
+	nj.base_bytes = j->base_bytes;
+	nj.base_last = j->base_last;
+	for (size_t i = 0; i < j->n; i++) {
+		nj.base_records += j->c[i].records;
+		nj.base_bytes += j->c[i].bytes;
+		if (j->c[i].time > nj.base_last)
+			nj.base_last = j->c[i].time;
+	}
+	if (!rc && (sha256(b.p, b.len, nj.base_sha256) || journal_serialize(&nj, &b)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = durable_write(s->bootfd, JOURNAL, b.p, b.len, "seal");
+	if (!rc) {
+		if (journal_parse(b.p, b.len, &nj, err, sizeof(err))) {
+			rc = -EIO;
+		} else {
+			journal_free(j);
+			*j = nj;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * The chunks of the sealed journals, as last read by this process: they
+ * do not change, so a long-lived reader (the view) reads them once, and
+ * each refresh reads only the journal.
+ */
+static struct {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	uint8_t sha256[32];
+	struct chunk *c;
+	size_t n;
+} base_cache;
+
+void store_drop_cache(void)
+{
+	free(base_cache.c);
+	memset(&base_cache, 0, sizeof(base_cache));
+}
+
+/* put the chunks of j's base journal (and of its own, and so on) first */
+static int load_base(int bootfd, struct journal *j, int depth, char *err, size_t errlen)
+{
+	struct journal sj;
+	struct stat sb;
+	struct chunk *all;
+	uint8_t sum[32];
+	struct buf b;
+	int fd, rc = -1;
+
+	if (!j->base_seq)
+		return 0;
+	memset(&sj, 0, sizeof(sj));
+	buf_init(&b);
+	fd = openat(bootfd, j->base_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb)) {
+		snprintf(err, errlen, "%s: %s", j->base_file, strerror(errno));
+		goto out;
+	}
+	if (depth == 0 && base_cache.c && base_cache.dev == sb.st_dev &&
+	    base_cache.ino == sb.st_ino && base_cache.size == sb.st_size &&
+	    !memcmp(&base_cache.mtime, &sb.st_mtim, sizeof(sb.st_mtim)) &&
+	    !memcmp(base_cache.sha256, j->base_sha256, 32)) {
+		sj.c = malloc(base_cache.n * sizeof(*sj.c) + 1);
+		if (!sj.c) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		memcpy(sj.c, base_cache.c, base_cache.n * sizeof(*sj.c));
+		sj.n = base_cache.n;
+	} else {
+		if (read_fd_all(fd, &b) || sha256(b.p, b.len, sum) || memcmp(sum, j->base_sha256, 32)) {
+			snprintf(err, errlen, "%s: not the sealed journal the base line names (SHA-256)",
+				 j->base_file);
+			goto out;
+		}
+		if (journal_parse(b.p, b.len, &sj, err, errlen))
+			goto out;
+		if (sj.torn || sj.intent || strcmp(sj.boot, j->boot) ||
+		    (sj.n ? sj.c[sj.n - 1].seq : sj.base_seq) != j->base_seq ||
+		    load_base(bootfd, &sj, depth + 1, err, errlen)) {
+			if (!err[0] || sj.torn || sj.intent)
+				snprintf(err, errlen, "%s: does not end where the base line says",
+					 j->base_file);
+			goto out;
+		}
+		if (depth == 0) {
+			free(base_cache.c);
+			base_cache.c = malloc(sj.n * sizeof(*sj.c) + 1);
+			if (base_cache.c) {
+				memcpy(base_cache.c, sj.c, sj.n * sizeof(*sj.c));
+				base_cache.n = sj.n;
+				base_cache.dev = sb.st_dev;
+				base_cache.ino = sb.st_ino;
+				base_cache.size = sb.st_size;
+				base_cache.mtime = sb.st_mtim;
+				memcpy(base_cache.sha256, j->base_sha256, 32);
+			}
+		}
+	}
+	all = realloc(sj.c, (sj.n + j->n) * sizeof(*all) + 1);
+	if (!all) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (j->n)
+		memcpy(all + sj.n, j->c, j->n * sizeof(*all));
+	sj.c = NULL;
+	free(j->c);
+	j->c = all;
+	j->n += sj.n;
+	j->cap = j->n;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	journal_free(&sj);
+	return rc;
+}
+
 #define SFAIL(code, ...) do { snprintf(err, errlen, __VA_ARGS__); rc = code; goto fail; } while (0)
 
 int store_open(struct store *s, const char *root, const char *boot,
@@ -886,6 +1159,11 @@ int store_open(struct store *s, const char *root, const char *boot,
 		SFAIL(EX_STORE, "store %s/%s: cannot %s the journal: %s", root, boot,
 		      s->j.version == 2 ? "rewrite (version 2 to 3)" : "cut the torn tail off",
 		      strerror(-rc));
+	if (writer && (rc = seal_journal(s)))
+		SFAIL(EX_STORE, "store %s/%s: cannot seal the journal: %s", root, boot, strerror(-rc));
+	jerr[0] = '\0';
+	if (!writer && load_base(s->bootfd, &s->j, 0, jerr, sizeof(jerr)))
+		SFAIL(EX_CORRUPT, "store %s/%s: %s", root, boot, jerr);
 	buf_free(&b);
 	return EX_OK;
 fail:

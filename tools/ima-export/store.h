@@ -24,6 +24,8 @@
  *   state SEQ STATE sum=S
  *   intent SEQ REQ sum=S
  *   resolved SEQ sum=S
+ *   base SEQ file=journal-SEQ sha256=HEX chunks=N records=N bytes=B last=T
+ *        pcr-*=HEX pad-*=HEX sum=S        (only as line 3: see below)
  *
  * (a chunk line is one line).  A chunk line is appended, and fsynced, once
  * the chunk file is durable (written, fsynced, renamed, the directory
@@ -38,6 +40,9 @@
  * next writer keeps it in journal.torn-OFFSET and cuts it off; a good line
  * after a bad one is corruption.  Version 2 (unchained sums, no intent
  * lines) is read; a writer keeps it as journal.v2-0 and rewrites it as 3.
+ * A base line says that chunks 1..SEQ are in the sealed journal
+ * ROOT/BOOT/journal-SEQ (whose SHA-256 it gives, with the totals and PCR 10
+ * after it): see journal_seal_chunks.
  * STATE: stored (durable, D not confirmed), carried (D said
  * ESTALE: the records go on to the next kernel), kept (D said ENOSPC:
  * nothing is carried, the chunk is the only copy), done (the kernel no
@@ -88,7 +93,33 @@ struct journal {
 	/* an N or D was asked for chunks from `intent` on; outcome not recorded */
 	unsigned int intent;
 	char intent_req[INTENT_REQ_MAX];
+	/*
+	 * The chunks up to base_seq are in the sealed journal base_file (the
+	 * base line): a writer does not read it, a reader puts them first.
+	 */
+	unsigned int base_seq;
+	char base_file[32];
+	uint8_t base_sha256[32];
+	struct pcr_state base_pcr;	/* PCR 10 after chunk base_seq */
+	unsigned long long base_chunks, base_records, base_bytes;
+	long long base_last;		/* time of its last chunk */
 };
+
+/*
+ * A writer's open seals the journal once it holds this many chunks, all
+ * done, no intent open: it becomes journal-NNNNNNNN (NNNNNNNN its last
+ * chunk) and the journal starts again from a base line naming it, so that
+ * an export reads a journal of at most this many chunks whatever the age
+ * of the store.  Tests lower it.
+ */
+extern unsigned int journal_seal_chunks;
+/*
+ * A reader's open keeps the chunks of the sealed journals it read (they do
+ * not change): the next open in the same process (a refresh of the view)
+ * reads only the journal.  This forgets them, so that the next open reads
+ * and checks every sealed journal again (fsck).
+ */
+void store_drop_cache(void);
 
 struct store {
 	int rootfd, lockfd, bootfd;	/* bootfd -1 when the boot is absent */
@@ -125,6 +156,8 @@ int journal_line_chunk(const struct chunk *c, struct buf *out);
 int journal_line_state(unsigned int seq, int state, struct buf *out);
 int journal_line_intent(unsigned int seq, const char *req, struct buf *out);
 int journal_line_resolved(unsigned int seq, struct buf *out);
+/* the base line of j (base_* set) */
+int journal_line_base(const struct journal *j, struct buf *out);
 /*
  * Give each line of lines its sum, chained from prev (the sum of the line
  * before them); the last one's in last (may be NULL).  0 or -ENOMEM.

@@ -1000,6 +1000,78 @@ static void test_fsck(void)
 	buf_free(&out);
 }
 
+static int boots_has(struct world *w, const char *what)
+{
+	struct buf out;
+	int has;
+
+	buf_init(&out);
+	capture(w, cmd_boots, &out);
+	has = strstr((char *)out.p, what) != NULL;
+	buf_free(&out);
+	return has;
+}
+
+/*
+ * Issue 23, item 8: an export reads a journal of at most
+ * journal_seal_chunks chunks, whatever the store's age; readers read the
+ * sealed journals too, checked by their SHA-256.
+ */
+static void test_seal(void)
+{
+	char why[512] = "", path[400];
+	struct world w;
+	struct buf out;
+	char was[1];
+	off_t small;
+	int rc, fd, bad = 0;
+
+	buf_init(&out);
+	journal_seal_chunks = 3;
+	w_init(&w);
+	for (int i = 0; i < 7; i++) {
+		w_measure(&w, 2);
+		if (w_export(&w) != EX_OK)
+			bad++;
+	}
+	ok(!bad && w_size(&w, "journal-00000003") > 0 && w_size(&w, "journal-00000006") > 0 &&
+	   w_size(&w, "journal") < w_size(&w, "journal-00000003"),
+	   "seal: every 3 chunks the journal is sealed as journal-NNNNNNNN and starts again from a base line");
+	ok(w_consistent(&w, why, sizeof(why)) && nchunks(&w, CH_DONE) == 7,
+	   "seal: cat and verify read the sealed journals and the journal: the whole log, 7 chunks %s", why);
+	ok(boots_has(&w, " chunks=7 ") && w_fsck(&w, 0, &out) == EX_OK &&
+	   strstr((char *)out.p, "chunk 1 done durable") && strstr((char *)out.p, "chunk 7 done durable") &&
+	   strstr((char *)out.p, "sealed journal-00000006"),
+	   "seal: boots counts 7 chunks, fsck checks all 7 and names the sealed journals");
+	/* an export does not read the sealed journals; a reader checks them */
+	snprintf(path, sizeof(path), "%s/%s/journal-00000003", w.store, w.c.boot_key);
+	fd = open(path, O_RDWR);
+	if (pread(fd, was, 1, 100) != 1 || pwrite(fd, "Z", 1, 100) != 1)
+		diag("pwrite failed");
+	w_measure(&w, 1);
+	rc = w_export(&w);
+	ok(rc == EX_OK && w_fsck(&w, 0, &out) == EX_CORRUPT && strstr((char *)out.p, "journal-00000003"),
+	   "seal: an export reads only the journal (exit 0 with a sealed one damaged); fsck refuses the damage, named");
+	if (pwrite(fd, was, 1, 100) != 1)
+		diag("pwrite failed");
+	close(fd);
+	store_drop_cache();
+	/* SIGKILL in the middle of a seal (chunks 7, 8, 9), then export */
+	small = w_size(&w, "journal");
+	w_measure(&w, 1);
+	w_export(&w);
+	w_measure(&w, 1);
+	rc = w_export_fault(&w, "seal-tmp");
+	ok(rc && w_size(&w, "journal-00000009") > 0 && w_size(&w, "journal") > small,
+	   "seal: killed after the link, before the new journal: the old journal is still there");
+	w_measure(&w, 1);
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+	   "seal: the next export seals again, nothing lost, nothing twice %s", why);
+	journal_seal_chunks = 1024;
+	w_free(&w);
+	buf_free(&out);
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -1015,4 +1087,5 @@ void test_export(void)
 	test_units();
 	test_boot_key();
 	test_fsck();
+	test_seal();
 }
