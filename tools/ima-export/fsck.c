@@ -4,6 +4,7 @@
  * torn journal tail off (what the next export would do), nothing else.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,8 @@ int cmd_fsck(struct ctx *c, int argc, char **argv)
 		msg("the journal has a torn tail (line %zu on): fsck --repair cuts it off", s.j.torn_line);
 		return EX_TORN;
 	}
-	/* the writer's open cuts it (kept in journal.torn-OFFSET) */
+	/* the writer's open cuts it (kept in journal.torn-OFFSET); not a seal */
+	journal_seal_chunks = UINT_MAX;
 	rc = store_open(&s, c->store_root, c->boot_key, NULL, STORE_WRITE, err, sizeof(err));
 	if (rc) {
 		msg("%s", err);
