@@ -37,6 +37,13 @@ if wanted view; then
 	cat $out/raw/view.txt
 fi
 
+# what the store's age costs an export and a read of the journal (host)
+if wanted journal; then
+	echo "### bench journal (host, generated stores)"
+	scripts/bench-journal.sh >$out/raw/journal.txt || failed="$failed journal"
+	cat $out/raw/journal.txt
+fi
+
 # boot NAME FLAVOUR SCENARIOS ARGS: one boot, its TAP in logs/NAME.tap, its
 # figures in raw/NAME.txt; exit status that of scripts/vm.sh.
 boot() {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsck.h"
 #include "instance.h"
 #include "kernel.h"
 #include "ops.h"
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 	      "  export [--final | --quote FILE | --quote-tpm]\n"
 	      "  cat [--ascii] | verify | status [--json] | boot-key | boots | remove-boot KEY\n"
 	      "  prune [--keep-boots N] [--keep-days DAYS]\n"
+	      "  fsck [--repair]\n"
 	      "  mount [--foreground] [--export-every SECONDS] [--pid-file FILE] MOUNTPOINT\n"
 	      "options (before or after the command):\n"
 	      "  --store DIR       store root (IMA_EXPORT_STORE, default /var/lib/ima-export)\n"
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 	      "  7 corrupt or foreign store, 8 no TPM, 9 measurement suspended for kexec,\n"
 	      "  10 kernel error, 11 no IMA measurement list under --securityfs,\n"
 	      "  12 a file or directory given is missing or unusable, 13 refused (current boot),\n"
-	      "  14 the TPM was reset under the running kernel\n", f);
+	      "  14 the TPM was reset under the running kernel,\n"
+	      "  15 fsck: a torn journal tail (fsck --repair cuts it off)\n", f);
 }
 
 /* a count for --keep-boots and --keep-days: 1 or more */
@@ -70,7 +73,7 @@ static const char *env_or(const char *name, const char *def)
 /* the options of one command: a bit each, and the command they belong to */
 enum { O_ASCII = 1, O_JSON = 2, O_FINAL = 4, O_QUOTE = 8, O_QUOTE_TPM = 16,
        O_FOREGROUND = 32, O_EVERY = 64, O_PID_FILE = 128, O_KEEP_BOOTS = 256,
-       O_KEEP_DAYS = 512 };
+       O_KEEP_DAYS = 512, O_REPAIR = 1024 };
 
 static const struct {
 	int bit;
@@ -86,10 +89,11 @@ static const struct {
 	{ O_PID_FILE, "--pid-file", "mount" },
 	{ O_KEEP_BOOTS, "--keep-boots", "prune" },
 	{ O_KEEP_DAYS, "--keep-days", "prune" },
+	{ O_REPAIR, "--repair", "fsck" },
 };
 
 static const char *const commands[] = {
-	"export", "cat", "verify", "status", "boot-key", "boots", "remove-boot", "mount", "prune", NULL,
+	"export", "cat", "verify", "status", "boot-key", "boots", "remove-boot", "mount", "prune", "fsck", NULL,
 };
 
 int main(int argc, char **argv)
@@ -114,6 +118,7 @@ int main(int argc, char **argv)
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "keep-boots", required_argument, NULL, 'K' },
 		{ "keep-days", required_argument, NULL, 'D' },
+		{ "repair", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *securityfs = env_or("IMA_EXPORT_SECURITYFS", "/sys/kernel/security/ima");
@@ -121,7 +126,7 @@ int main(int argc, char **argv)
 	const char *boot_id = env_or("IMA_EXPORT_BOOT_ID", "/proc/sys/kernel/random/boot_id");
 	const char *cmd = NULL, *every = NULL, *pid_file = NULL, *mnt = NULL;
 	char key[BOOT_KEY_MAX], binfo[1024], err[512];
-	char *margv[8];
+	char *margv[8], *repair_argv[] = { "--repair", NULL };
 	int margc = 0, given = 0, help = 0, version = 0;
 	struct kernel k;
 	struct ctx c;
@@ -168,6 +173,7 @@ int main(int argc, char **argv)
 		case 'g': given |= O_FOREGROUND; break;
 		case 'e': given |= O_EVERY; every = optarg; break;
 		case 'p': given |= O_PID_FILE; pid_file = optarg; break;
+		case 'R': given |= O_REPAIR; break;
 		case 'K':
 			given |= O_KEEP_BOOTS;
 			if (parse_count(optarg, &c.keep_boots))
@@ -302,6 +308,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "mount"))
 		return cmd_mount(&c, securityfs, boot_id, margc, margv);
+	if (!strcmp(cmd, "fsck"))
+		return cmd_fsck(&c, (given & O_REPAIR) ? 1 : 0, repair_argv);
 	if (securityfs_uncover(securityfs))
 		return EX_INPUT;
 	if (!strcmp(cmd, "boots"))

@@ -79,6 +79,40 @@ static int commit(struct store *s, struct buf *pend, const char *tag)
 	return rc;
 }
 
+/*
+ * Queue the intent line: request req (D, or N's count) is about to be
+ * written for chunks from index i on.  Committed (fsynced) before the
+ * request, so that a crash after it leaves a question the next export
+ * decides (resolve_intent), not a guess.
+ */
+static int note_intent(struct store *s, size_t i, const char *req, struct buf *pend)
+{
+	s->j.intent = s->j.c[i].seq;
+	snprintf(s->j.intent_req, sizeof(s->j.intent_req), "%s", req);
+	return journal_line_intent(s->j.intent, req, pend);
+}
+
+/* queue the line that closes the open intent: its outcome is recorded */
+static int note_resolved(struct store *s, struct buf *pend)
+{
+	unsigned int seq = s->j.intent;
+
+	if (!seq)
+		return 0;
+	s->j.intent = 0;
+	s->j.intent_req[0] = '\0';
+	return journal_line_resolved(seq, pend);
+}
+
+/* the request failed, nothing deleted: close the intent (best effort) */
+static void request_failed(struct store *s, struct buf *pend)
+{
+	buf_reset(pend);
+	if (!note_resolved(s, pend))
+		store_append(s, pend, NULL);
+	buf_reset(pend);
+}
+
 static int sha256_of(const uint8_t *p, size_t n, uint8_t out[32])
 {
 	unsigned int len = 0;
@@ -258,6 +292,8 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 			goto out;
 		seq = s->j.c[s->j.n - 1].seq;
 	}
+	if (note_intent(s, held_from, "D", &pend))
+		goto nomem;
 	if (commit(s, &pend, "after-store")) {
 		ret = EX_STORE;
 		goto out;
@@ -267,10 +303,11 @@ static int transaction(struct ctx *c, struct store *s, const char *kinst,
 	if (e && e != -ESTALE && e != -ENOSPC && e != -ENOENT) {
 		msg("deleting the staged records (D) failed: %s; they stay in the kernel and in the store, the next run deletes them",
 		    strerror(-e));
+		request_failed(s, &pend);
 		ret = EX_KERNEL;
 		goto out;
 	}
-	if (delete_result(s, held_from, e, &pend, t))
+	if (delete_result(s, held_from, e, &pend, t) || note_resolved(s, &pend))
 		goto nomem;
 	if (commit(s, &pend, "done")) {
 		ret = EX_STORE;
@@ -410,6 +447,110 @@ static int quote_prefix(const struct store *s, const uint8_t *list, size_t len,
 }
 
 
+/* p[0..len) replayed from st reaches every bank of t exactly */
+static int replays_to(struct pcr_state st, const uint8_t *p, size_t len,
+		      const struct tpm_pcrs *t)
+{
+	char err[256];
+
+	return !replay_buf(&st, p, len, err, sizeof(err)) && pcrs_reached(&st, t);
+}
+
+/*
+ * An earlier export fsynced an intent (N or D for chunks from seq on) and
+ * died before it recorded the kernel's answer.  Did the records leave the
+ * kernel?  Their content cannot tell (identical records are ordinary:
+ * the kernel never de-duplicates violations), the TPM can, since the whole
+ * log replays to PCR 10.  Gone: the log is the store ++ the kernel's lists.
+ * Held: the lists start with those chunks' bytes; the log is the store ++
+ * the rest.  PCR 10 is read before the lists (a record is listed before it
+ * is extended) and again after them, until it stays the same; exactly one
+ * hypothesis must reach it, else nothing is changed.  Runs as a reader of
+ * the lists, without the writer.
+ */
+static int resolve_intent(struct ctx *c, struct store *s)
+{
+	struct tpm_pcrs t1, t2;
+	struct buf S, C, X, b, pend;
+	struct pcr_state st;
+	unsigned int seq = s->j.intent;
+	char req[INTENT_REQ_MAX + 2];
+	size_t from;
+	char err[512];
+	int rc = EX_OK, gone, held, tries;
+
+	buf_init(&S);
+	buf_init(&C);
+	buf_init(&X);
+	buf_init(&b);
+	buf_init(&pend);
+	snprintf(req, sizeof(req), "\"%s\"", s->j.intent_req);
+	for (from = 0; from < s->j.n && s->j.c[from].seq != seq; from++)
+		;
+	for (size_t i = from; i < s->j.n; i++) {
+		if (store_read_chunk(s, &s->j.c[i], &b, err, sizeof(err))) {
+			msg("store: %s", err);
+			rc = EX_CORRUPT;
+			goto out;
+		}
+		if (buf_append(&X, b.p, b.len))
+			goto nomem;
+	}
+	for (tries = 0;; tries++) {
+		if (read_tpm(c->tpm_dir, &t1)) {
+			msg("an interrupted export wrote %s to the kernel for chunks %u..%u and did not record the answer; deciding it needs PCR 10, and there is none under %s: nothing changed",
+			    req, seq, s->j.c[s->j.n - 1].seq, c->tpm_dir);
+			rc = EX_NOTPM;
+			goto out;
+		}
+		buf_reset(&S);
+		buf_reset(&C);
+		rc = wl_read_kernel(c, &S, &C);
+		if (rc)
+			goto out;
+		if (read_tpm(c->tpm_dir, &t2)) {
+			rc = EX_NOTPM;
+			goto out;
+		}
+		if (!memcmp(&t1, &t2, sizeof(t1)) || tries == 10)
+			break;
+	}
+	if (buf_append(&S, C.p, C.len))
+		goto nomem;
+	journal_tail_state(&s->j, &st);
+	gone = replays_to(st, S.p, S.len, &t2);
+	held = S.len >= X.len && !memcmp(S.p, X.p, X.len) &&
+	       replays_to(st, S.p + X.len, S.len - X.len, &t2);
+	if (gone == held) {
+		msg("an interrupted export wrote %s to the kernel for chunks %u..%u and did not record the answer; %s of the two outcomes replays to the TPM's PCR 10 (store ++ the kernel's lists): nothing changed (see verify)",
+		    req, seq, s->j.c[s->j.n - 1].seq, gone ? "each" : "neither");
+		rc = EX_MISMATCH;
+		goto out;
+	}
+	for (size_t i = from; gone && i < s->j.n; i++)
+		if (set_state(s, i, CH_DONE, &pend))
+			goto nomem;
+	if (note_resolved(s, &pend))
+		goto nomem;
+	if (commit(s, &pend, "resolve")) {
+		rc = EX_STORE;
+		goto out;
+	}
+	info("an interrupted export's request %s for chunks %u..: PCR 10 says the records %s",
+	     req, seq, gone ? "left the kernel (chunks done)" : "are still in the kernel");
+	goto out;
+nomem:
+	msg("out of memory");
+	rc = EX_STORE;
+out:
+	buf_free(&S);
+	buf_free(&C);
+	buf_free(&X);
+	buf_free(&b);
+	buf_free(&pend);
+	return rc;
+}
+
 /*
  * The N flavour, on the writer of binary_runtime_measurements: find the
  * records that bring the log to the quote's PCR 10, store them, write N
@@ -474,16 +615,18 @@ static int export_n(struct ctx *c, struct store *s, const char *kinst,
 		if (ret)
 			goto out;
 	}
+	n = ima_list_count(C.p, held) + k_new;
+	snprintf(req, sizeof(req), "%lu", n);
+	if (n && note_intent(s, held_from, req, &pend))
+		goto nomem;
 	if (commit(s, &pend, "after-store")) {
 		ret = EX_STORE;
 		goto out;
 	}
-	n = ima_list_count(C.p, held) + k_new;
 	if (n == 0) {
 		info("the store already reaches the quote: nothing to export");
 		goto out;
 	}
-	snprintf(req, sizeof(req), "%lu", n);
 	e = k->ops->request(k, req);
 	fault_point("after-N");
 	if (e && e != -ESTALE && e != -ENOSPC) {
@@ -491,10 +634,11 @@ static int export_n(struct ctx *c, struct store *s, const char *kinst,
 		    n, strerror(-e),
 		    e == -EINVAL ? " (booted with ima_flush_htable? then use export without a quote)" :
 		    e == -EEXIST ? " (records were staged meanwhile)" : "");
+		request_failed(s, &pend);
 		ret = e == -EEXIST ? EX_BUSY : EX_KERNEL;
 		goto out;
 	}
-	if (delete_result(s, held_from, e, &pend, &t))
+	if (delete_result(s, held_from, e, &pend, &t) || note_resolved(s, &pend))
 		goto nomem;
 	if (commit(s, &pend, "done")) {
 		ret = EX_STORE;
@@ -567,6 +711,17 @@ int cmd_export(struct ctx *c)
 		goto out;
 	}
 	fault_point("open");
+	if (s.j.intent) {
+		/* decided as a reader of the lists: let the writer go meanwhile */
+		k->ops->close_rw(k);
+		rc = resolve_intent(c, &s);
+		if (!rc && (e = k->ops->open_rw(k))) {
+			open_failed("the staged list", e);
+			rc = kernel_exit_code(e);
+		}
+		if (rc)
+			goto out;
+	}
 	/* first the resume: a staged list left behind */
 	rc = transaction(c, &s, kinst, !c->quote && !c->quote_tpm, &t);
 	if (c->quote || c->quote_tpm) {
@@ -1003,14 +1158,18 @@ static void print_boot(const char *key, const struct journal *j, const char *why
 			strcmp(key, o->current) ? "" : " current");
 		return;
 	}
+	/* the sealed journals' chunks are counted in the base line */
+	recs = j->base_records;
+	bytes = j->base_bytes;
+	last = j->base_last;
 	for (size_t i = 0; i < j->n; i++) {
 		recs += j->c[i].records;
 		bytes += j->c[i].bytes;
 		if (j->c[i].time > last)
 			last = j->c[i].time;
 	}
-	fprintf(o->out, "%s chunks=%zu records=%llu bytes=%llu last=%lld%s\n", key, j->n, recs,
-		bytes, last, strcmp(key, o->current) ? "" : " current");
+	fprintf(o->out, "%s chunks=%llu records=%llu bytes=%llu last=%lld%s\n", key,
+		j->base_chunks + j->n, recs, bytes, last, strcmp(key, o->current) ? "" : " current");
 }
 
 int cmd_boots(struct ctx *c)

@@ -24,6 +24,7 @@ enum {
 	EX_INPUT = 12,		/* a file or directory given is missing or unusable */
 	EX_REFUSED = 13,	/* refused: remove-boot of the current boot */
 	EX_TPMRESET = 14,	/* the TPM was reset under the running kernel */
+	EX_TORN = 15,		/* fsck: a torn journal tail, which --repair cuts off */
 };
 
 /* the name of an exit code, as status --json reports it */

@@ -108,7 +108,7 @@ out:
  * (stock kernel) reads as empty; a missing binary_runtime_measurements is
  * an error (no IMA, or a wrong --securityfs).
  */
-static int read_kernel(struct ctx *c, struct buf *S, struct buf *C)
+int wl_read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 {
 	struct buf S2;
 	int e = 0;
@@ -167,7 +167,7 @@ int wl_load(struct wholelog *w, struct ctx *c, struct store *s)
 	buf_init(&w->kern);
 	buf_init(&S);
 	buf_init(&C);
-	rc = read_kernel(c, &S, &C);
+	rc = wl_read_kernel(c, &S, &C);
 	if (rc)
 		goto out;
 	e = c->k->ops->instance(c->k, kinst, sizeof(kinst));

@@ -75,6 +75,13 @@ int match_held(struct store *s, const char *kinst, const uint8_t *list,
 	       size_t *first_held, size_t *held, char *err, size_t errlen);
 
 /*
+ * A consistent read of the kernel's staged and current lists as a reader
+ * (no staged file reads as empty), waiting out a short EBUSY: EX_OK, or an
+ * EX_* code with a message.
+ */
+int wl_read_kernel(struct ctx *c, struct buf *S, struct buf *C);
+
+/*
  * The whole log as of now, from the open store s (its lock held) and a
  * consistent read of the kernel's lists (waiting out a short EBUSY).  The
  * journal is read, not the chunks.  Returns an EX_* code, with a message;

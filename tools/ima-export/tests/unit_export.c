@@ -23,6 +23,7 @@
 #include "tap.h"
 #include "tpm.h"
 #include "testlog.h"
+#include "fsck.h"
 #include "world.h"
 
 static void test_basic(void)
@@ -1080,7 +1081,7 @@ static void test_units(void)
 		 "cd '%s' && make -s -C %s/.. install uninstall DESTDIR=$PWD/inst PREFIX=/opt/ie UNITDIR=/units >/dev/null 2>&1 && "
 		 "test -z \"$(find inst -type f)\" && make -s -C %s/.. install DESTDIR=$PWD/inst PREFIX=/opt/ie UNITDIR=/units >/dev/null 2>&1 && "
 		 "test -x inst/opt/ie/sbin/ima-export && test -f inst/opt/ie/share/man/man8/ima-export.8 && "
-		 "test \"$(grep -h '^Exec' inst/units/*.service | grep -c '=/opt/ie/sbin/ima-export ')\" = 3 && "
+		 "test \"$(grep -h '^Exec' inst/units/*.service | grep -c '=/opt/ie/sbin/ima-export ')\" = 4 && "
 		 "test \"$(grep -c /usr/sbin inst/units/*.service | grep -vc ':0$')\" = 0 && "
 		 "test \"$(ls inst/units | wc -l)\" = 4",
 		 dir, TESTS_DIR, TESTS_DIR);
@@ -1167,6 +1168,195 @@ static void test_status_json(void)
 	w_free(&w);
 }
 
+static char **fsck_argv;
+static int fsck_argc;
+
+static int run_fsck(struct ctx *c)
+{
+	return cmd_fsck(c, fsck_argc, fsck_argv);
+}
+
+/* fsck (optionally --repair) with its output in out */
+static int w_fsck(struct world *w, int repair, struct buf *out)
+{
+	static char arg[] = "--repair";
+	static char *argv[] = { arg, NULL };
+
+	fsck_argv = argv;
+	fsck_argc = repair;
+	return capture(w, run_fsck, out);
+}
+
+static void w_append(struct world *w, const char *name, const void *p, size_t n)
+{
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", w->store, w->c.boot_key, name);
+	f = fopen(path, "a");
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
+
+static off_t w_size(struct world *w, const char *name)
+{
+	char path[400];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", w->store, w->c.boot_key, name);
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+/* issue 23, items 2 and 3: fsck, and the list of durable chunks */
+static void test_fsck(void)
+{
+	static const uint8_t zeros[900];
+	static const char end[] = "99 sum=0123456789abcdef\n";
+	char why[512] = "", line1[200], line2[200], path[400];
+	struct world w;
+	size_t c1;
+	struct buf out;
+	off_t jsize;
+	int rc;
+
+	buf_init(&out);
+	w_init(&w);
+	w_measure(&w, 3);
+	w_export(&w);
+	c1 = w.truth.len;
+	w_measure(&w, 2);
+	w_export(&w);
+	rc = w_fsck(&w, 0, &out);
+	snprintf(line1, sizeof(line1), "chunk 1 done durable bytes=%zu sha256=", c1);
+	snprintf(line2, sizeof(line2), "chunk 2 done durable bytes=%zu sha256=", w.truth.len - c1);
+	ok(rc == EX_OK && strstr((char *)out.p, "journal version=3 lines=") &&
+	   strstr((char *)out.p, line1) && strstr((char *)out.p, line2) &&
+	   strstr((char *)out.p, " ok\n") && !strstr((char *)out.p, "chunk 3 "),
+	   "fsck: a clean store exits 0 and lists each durable chunk, checked (%s)", (char *)out.p);
+
+	/* power loss in an append: zeros, then the end of a line */
+	jsize = w_size(&w, "journal");
+	w_append(&w, "journal", zeros, sizeof(zeros));
+	w_append(&w, "journal", end, strlen(end));
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_TORN && strstr((char *)out.p, "torn line=") &&
+	   w_size(&w, "journal") == jsize + (off_t)(sizeof(zeros) + strlen(end)),
+	   "fsck: a torn journal tail exits %d, nothing changed", EX_TORN);
+	w_tpm_sync(&w);
+	ok(w_consistent(&w, why, sizeof(why)), "fsck: cat and verify read the store with the torn tail %s", why);
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, "repaired") && w_size(&w, "journal") == jsize &&
+	   w_fsck(&w, 0, &out) == EX_OK && strstr((char *)out.p, "kept journal.torn-"),
+	   "fsck --repair: the tail is cut off (kept in journal.torn-OFFSET), then fsck exits 0");
+
+	/* a chunk file without a journal line (an export killed before it) */
+	w_append(&w, "00000003.bin", "x", 1);
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, "orphan 00000003.bin\n"),
+	   "fsck: a chunk file without its line is reported as an orphan, exit 0");
+
+	/* damage fsck cannot mend: reported, nothing changed, even with --repair */
+	w_append(&w, "00000002.bin", "x", 1);
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, "chunk 2 done durable") &&
+	   strstr((char *)out.p, " size\n") && w_size(&w, "journal") == jsize,
+	   "fsck --repair: a chunk longer than its line exits %d, named, nothing changed", EX_CORRUPT);
+	snprintf(path, sizeof(path), "%s/%s/00000001.bin", w.store, w.c.boot_key);
+	unlink(path);
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, " missing\n"),
+	   "fsck: a missing chunk file exits %d", EX_CORRUPT);
+	/* a line in the middle damaged: not a torn tail */
+	snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
+	{
+		int fd = open(path, O_WRONLY);
+
+		if (pwrite(fd, "Z", 1, 200) != 1)
+			diag("pwrite failed");
+		close(fd);
+	}
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, "corrupt ") && w_size(&w, "journal") == jsize,
+	   "fsck --repair: a damaged line with good ones after it exits %d, the journal untouched", EX_CORRUPT);
+	w.c.boot_key = "r9-nosuchboot";
+	ok(w_fsck(&w, 0, &out) == EX_INPUT, "fsck: a boot that is not in the store exits %d", EX_INPUT);
+	w.c.boot_key = "r1-0000000000000000";
+	w_free(&w);
+	buf_free(&out);
+}
+
+static int boots_has(struct world *w, const char *what)
+{
+	struct buf out;
+	int has;
+
+	buf_init(&out);
+	capture(w, cmd_boots, &out);
+	has = strstr((char *)out.p, what) != NULL;
+	buf_free(&out);
+	return has;
+}
+
+/*
+ * Issue 23, item 8: an export reads a journal of at most
+ * journal_seal_chunks chunks, whatever the store's age; readers read the
+ * sealed journals too, checked by their SHA-256.
+ */
+static void test_seal(void)
+{
+	char why[512] = "", path[400];
+	struct world w;
+	struct buf out;
+	char was[1];
+	off_t small;
+	int rc, fd, bad = 0;
+
+	buf_init(&out);
+	journal_seal_chunks = 3;
+	w_init(&w);
+	for (int i = 0; i < 7; i++) {
+		w_measure(&w, 2);
+		if (w_export(&w) != EX_OK)
+			bad++;
+	}
+	ok(!bad && w_size(&w, "journal-00000003") > 0 && w_size(&w, "journal-00000006") > 0 &&
+	   w_size(&w, "journal") < w_size(&w, "journal-00000003"),
+	   "seal: every 3 chunks the journal is sealed as journal-NNNNNNNN and starts again from a base line");
+	ok(w_consistent(&w, why, sizeof(why)) && nchunks(&w, CH_DONE) == 7,
+	   "seal: cat and verify read the sealed journals and the journal: the whole log, 7 chunks %s", why);
+	ok(boots_has(&w, " chunks=7 ") && w_fsck(&w, 0, &out) == EX_OK &&
+	   strstr((char *)out.p, "chunk 1 done durable") && strstr((char *)out.p, "chunk 7 done durable") &&
+	   strstr((char *)out.p, "sealed journal-00000006"),
+	   "seal: boots counts 7 chunks, fsck checks all 7 and names the sealed journals");
+	/* an export does not read the sealed journals; a reader checks them */
+	snprintf(path, sizeof(path), "%s/%s/journal-00000003", w.store, w.c.boot_key);
+	fd = open(path, O_RDWR);
+	if (pread(fd, was, 1, 100) != 1 || pwrite(fd, "Z", 1, 100) != 1)
+		diag("pwrite failed");
+	w_measure(&w, 1);
+	rc = w_export(&w);
+	ok(rc == EX_OK && w_fsck(&w, 0, &out) == EX_CORRUPT && strstr((char *)out.p, "journal-00000003"),
+	   "seal: an export reads only the journal (exit 0 with a sealed one damaged); fsck refuses the damage, named");
+	if (pwrite(fd, was, 1, 100) != 1)
+		diag("pwrite failed");
+	close(fd);
+	store_drop_cache();
+	/* SIGKILL in the middle of a seal (chunks 7, 8, 9), then export */
+	small = w_size(&w, "journal");
+	w_measure(&w, 1);
+	w_export(&w);
+	w_measure(&w, 1);
+	rc = w_export_fault(&w, "seal-tmp");
+	ok(rc && w_size(&w, "journal-00000009") > 0 && w_size(&w, "journal") > small,
+	   "seal: killed after the link, before the new journal: the old journal is still there");
+	w_measure(&w, 1);
+	ok(w_export(&w) == EX_OK && w_consistent(&w, why, sizeof(why)) && all_done(&w),
+	   "seal: the next export seals again, nothing lost, nothing twice %s", why);
+	journal_seal_chunks = 1024;
+	w_free(&w);
+	buf_free(&out);
+}
+
 void test_export(void)
 {
 	quiet = 1;
@@ -1183,4 +1373,6 @@ void test_export(void)
 	test_status_json();
 	test_units();
 	test_boot_key();
+	test_fsck();
+	test_seal();
 }

@@ -113,8 +113,105 @@ static void edit_flip_middle(struct buf *b) { b->p[line_at(b, 4) + 40] ^= 0x04; 
 static void edit_flip_last(struct buf *b) { b->p[b->len - 30] ^= 0x04; }
 static void edit_torn(struct buf *b) { b->len -= 100; }
 static void edit_head(struct buf *b) { b->p[0] = 'X'; }
-static void edit_state(struct buf *b) { journal_line_state(3, CH_CARRIED, b); journal_line_state(3, CH_DONE, b); journal_line_state(5, CH_KEPT, b); }
-static void edit_state_unknown(struct buf *b) { journal_line_state(99, CH_DONE, b); }
+/* append lines to the journal text b, sealed as a writer would */
+static void append_sealed(struct buf *b, struct buf *lines)
+{
+	struct journal j;
+	char err[256];
+
+	if (journal_parse(b->p, b->len, &j, err, sizeof(err)) == 0) {
+		journal_seal(j.chain, lines, NULL);
+		buf_append(b, lines->p, lines->len);
+		journal_free(&j);
+	}
+	buf_free(lines);
+}
+
+static void edit_state(struct buf *b)
+{
+	struct buf l;
+
+	buf_init(&l);
+	journal_line_state(3, CH_CARRIED, &l);
+	journal_line_state(3, CH_DONE, &l);
+	journal_line_state(5, CH_KEPT, &l);
+	append_sealed(b, &l);
+}
+
+static void edit_state_unknown(struct buf *b)
+{
+	struct buf l;
+
+	buf_init(&l);
+	journal_line_state(99, CH_DONE, &l);
+	append_sealed(b, &l);
+}
+
+/* power loss on XFS or ext4 data=writeback: the appended size, zeros */
+static void edit_zeros(struct buf *b)
+{
+	static const uint8_t z[700];
+
+	buf_append(b, z, sizeof(z));
+}
+
+/* zeros over a whole line, with a newline after */
+static void edit_zero_line(struct buf *b)
+{
+	struct buf l;
+
+	buf_init(&l);
+	journal_line_state(3, CH_DONE, &l);
+	append_sealed(b, &l);
+	memset(b->p + line_at(b, 9), 0, b->len - line_at(b, 9) - 1);
+}
+
+/* line 5 (chunk 3) taken out */
+static void edit_drop(struct buf *b)
+{
+	size_t a = line_at(b, 5), e = line_at(b, 6);
+
+	memmove(b->p + a, b->p + e, b->len - e);
+	b->len -= e - a;
+}
+
+/* lines 7 and 8 (the last two) swapped */
+static void edit_swap_last(struct buf *b)
+{
+	size_t a = line_at(b, 7), m = line_at(b, 8);
+	struct buf t;
+
+	buf_init(&t);
+	buf_append(&t, b->p + m, b->len - m);
+	buf_append(&t, b->p + a, m - a);
+	memcpy(b->p + a, t.p, t.len);
+	buf_free(&t);
+}
+
+/* the same journal as version 2 wrote it: each sum over its own line */
+static void to_v2(const struct buf *v3, struct buf *out)
+{
+	size_t off = line_at(v3, 3);
+
+	buf_init(out);
+	buf_append(out, "ima-export journal 2\n", 21);
+	buf_append(out, v3->p + line_at(v3, 2), off - line_at(v3, 2));
+	while (off < v3->len) {
+		const uint8_t *nl = memchr(v3->p + off, '\n', v3->len - off);
+		size_t n = (size_t)(nl - (v3->p + off)) - 21;
+		uint8_t d[32];
+		char hex[65];
+		unsigned int dl;
+
+		EVP_Digest(v3->p + off, n, d, &dl, EVP_sha256(), NULL);
+		hex_encode(d, 32, hex);
+		buf_append(out, v3->p + off, n);
+		buf_append(out, " sum=", 5);
+		buf_append(out, hex, 16);
+		buf_append(out, "\n", 1);
+		off += n + 22;
+	}
+}
 
 static int journal_text(struct journal *j, struct buf *out)
 {
@@ -140,8 +237,22 @@ void test_store(void)
 	journal_free(&k);
 	ok(parse_variant(&text, edit_flip_middle, NULL, err, sizeof(err)) == -1 && strstr(err, "line 4"),
 	   "journal: one altered bit in a line is refused (\"%s\")", err);
-	ok(parse_variant(&text, edit_flip_last, NULL, err, sizeof(err)) == -1,
-	   "journal: an altered last line (with its newline) is corruption, not a torn write (\"%s\")", err);
+	ok(parse_variant(&text, edit_flip_last, &k, err, sizeof(err)) == 0 && k.torn && k.n == 5 &&
+	   k.torn_line == 8,
+	   "journal: an altered last line is a torn tail (not good, no good line after it): 5 chunks");
+	journal_free(&k);
+	ok(parse_variant(&text, edit_zeros, &k, err, sizeof(err)) == 0 && k.torn && k.n == 6 &&
+	   k.valid_len == text.len,
+	   "journal: a tail of zeros (power loss) is torn: every chunk read, valid up to the zeros");
+	journal_free(&k);
+	ok(parse_variant(&text, edit_zero_line, &k, err, sizeof(err)) == 0 && k.torn && k.n == 6 &&
+	   k.c[2].state == j.c[2].state,
+	   "journal: a last line zeroed, its newline kept, is torn: its state change is not applied");
+	journal_free(&k);
+	ok(parse_variant(&text, edit_drop, NULL, err, sizeof(err)) == -1 && strstr(err, "not a torn tail"),
+	   "journal: a dropped line breaks the chain: corruption (\"%s\")", err);
+	ok(parse_variant(&text, edit_swap_last, NULL, err, sizeof(err)) == -1 && strstr(err, "not a torn tail"),
+	   "journal: the last two lines swapped: corruption, not torn (\"%s\")", err);
 	ok(parse_variant(&text, edit_torn, &k, err, sizeof(err)) == 0 && k.torn && k.n == 5 &&
 	   k.valid_len == line_at(&text, 8),
 	   "journal: a torn last line (no newline) is ignored: 5 chunks, valid up to line 8");
@@ -154,6 +265,19 @@ void test_store(void)
 	journal_free(&k);
 	ok(parse_variant(&text, edit_state_unknown, NULL, err, sizeof(err)) == -1 && strstr(err, "unknown chunk 99"),
 	   "journal: a state line for a chunk that is not there is refused (\"%s\")", err);
+	{
+		struct buf v2;
+
+		to_v2(&text, &v2);
+		rc = journal_parse(v2.p, v2.len, &k, err, sizeof(err));
+		same = rc == 0 && k.version == 2 && k.n == j.n && !k.torn;
+		for (size_t i = 0; same && i < j.n; i++)
+			same = chunks_equal(&j.c[i], &k.c[i]);
+		ok(same, "journal: a version 2 journal (unchained sums) is read, every field (%s)",
+		   rc ? err : "ok");
+		journal_free(&k);
+		buf_free(&v2);
+	}
 	j.c[3].seq = 9;
 	buf_free(&text);
 	journal_text(&j, &text);
@@ -236,6 +360,91 @@ void test_store(void)
 			stat(path, &after);
 			ok(rc == EX_OK && after.st_size == before.st_size,
 			   "store: the next writer cuts the torn tail off");
+		}
+		/*
+		 * power loss: the appended size is there, its first page zeros,
+		 * the end of the line after them (pages written out of order)
+		 */
+		{
+			static const uint8_t zeros[1200];
+			static const char end[] = "a5 pad-sha512=00 sum=0123456789abcdef\n";
+			struct stat before, after;
+			struct buf kept, l;
+			char kpath[300];
+
+			stat(path, &before);
+			fd = open(path, O_WRONLY | O_APPEND);
+			if (write(fd, zeros, sizeof(zeros)) != (ssize_t)sizeof(zeros) ||
+			    write(fd, end, strlen(end)) != (ssize_t)strlen(end))
+				diag("write failed");
+			close(fd);
+			rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
+			ok(rc == EX_OK && s.j.n == 1 && s.j.torn,
+			   "store: a tail of zeros and a line's end is torn: a reader opens the store (%s)", rc ? err : "ok");
+			store_close(&s);
+			rc = store_open(&s, root, "r1-test", NULL, 1, err, sizeof(err));
+			buf_init(&l);
+			journal_line_state(1, CH_DONE, &l);
+			if (rc == EX_OK)
+				rc = store_append(&s, &l, NULL) ? -1 : 0;
+			buf_free(&l);
+			store_close(&s);
+			stat(path, &after);
+			buf_init(&kept);
+			snprintf(kpath, sizeof(kpath), "%s/r1-test/journal.torn-%lld", root,
+				 (long long)before.st_size);
+			read_path_all(kpath, &kept);
+			ok(rc == EX_OK && after.st_size > before.st_size &&
+			   after.st_size < before.st_size + (off_t)sizeof(zeros) &&
+			   kept.len == sizeof(zeros) + strlen(end) && !memcmp(kept.p, zeros, sizeof(zeros)),
+			   "store: the next writer keeps the zeros in journal.torn-OFFSET, cuts them off, appends");
+			rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
+			ok(rc == EX_OK && s.j.n == 1 && !s.j.torn && s.j.c[0].state == CH_DONE,
+			   "store: and the journal reads back whole, the appended line applied (%s)",
+			   rc ? err : "ok");
+			store_close(&s);
+			buf_free(&kept);
+		}
+		/* a store of the field, version 2: read, then rewritten by a writer */
+		{
+			struct buf cur, v2, kept, ln;
+			char kpath[300];
+
+			buf_init(&cur);
+			buf_init(&kept);
+			read_path_all(path, &cur);
+			to_v2(&cur, &v2);
+			fd = open(path, O_WRONLY | O_TRUNC);
+			if (write(fd, v2.p, v2.len) != (ssize_t)v2.len)
+				diag("write failed");
+			close(fd);
+			rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
+			ok(rc == EX_OK && s.j.version == 2 && s.j.n == 1 && s.j.c[0].state == CH_DONE,
+			   "store: a reader reads a version 2 journal as it is (%s)", rc ? err : "ok");
+			store_close(&s);
+			rc = store_open(&s, root, "r1-test", NULL, 1, err, sizeof(err));
+			buf_init(&ln);
+			journal_line_state(1, CH_KEPT, &ln);
+			if (rc == EX_OK)
+				rc = store_append(&s, &ln, NULL) ? -1 : 0;
+			buf_free(&ln);
+			store_close(&s);
+			snprintf(kpath, sizeof(kpath), "%s/r1-test/journal.v2-0", root);
+			read_path_all(kpath, &kept);
+			buf_reset(&cur);
+			read_path_all(path, &cur);
+			ok(rc == EX_OK && kept.len == v2.len && !memcmp(kept.p, v2.p, v2.len) &&
+			   cur.len > 21 && !memcmp(cur.p, "ima-export journal 3\n", 21),
+			   "store: a writer keeps it as journal.v2-0 and rewrites it as version 3");
+			rc = store_open(&s, root, "r1-test", NULL, 0, err, sizeof(err));
+			ok(rc == EX_OK && s.j.version == 3 && s.j.n == 1 && s.j.c[0].state == CH_KEPT &&
+			   s.j.c[0].bytes == l.len,
+			   "store: the rewritten journal has the chunk and the appended state (%s)",
+			   rc ? err : "ok");
+			store_close(&s);
+			buf_free(&cur);
+			buf_free(&v2);
+			buf_free(&kept);
 		}
 		fd = open(path, O_WRONLY);
 		if (pwrite(fd, "Z", 1, 60) != 1)

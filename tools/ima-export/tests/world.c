@@ -116,17 +116,21 @@ void w_tpm_sync(struct world *w)
 	}
 }
 
+/* the TPM always has what was measured: an interrupted export asks it */
 int w_export(struct world *w)
 {
+	w_tpm_sync(w);
 	return cmd_export(&w->c);
 }
 
 /* export in a child with IMA_EXPORT_FAULT=step; 1 if it was killed there */
 int w_export_fault(struct world *w, const char *step)
 {
-	pid_t pid = fork();
+	pid_t pid;
 	int status;
 
+	w_tpm_sync(w);
+	pid = fork();
 	if (pid == 0) {
 		setenv("IMA_EXPORT_FAULT", step, 1);
 		_exit(cmd_export(&w->c));
