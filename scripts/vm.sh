@@ -52,15 +52,22 @@ rm -rf "$dir" && mkdir -p "$dir/tpm"
 console=$dir/console.log tap=$dir/tap.log
 : >"$console"; : >"$tap"
 swtpm_pid="" qemu_pid="" tail_pid=""
+# Under set -e a kill -9 of a pid that the TERM already ended would end
+# the script here, leaving the next pids running: each step may fail.  No
+# wait: run from a signal's trap, bash's wait for a child can hang, and
+# the script exits right after.
 cleanup() {
 	for p in $tail_pid $qemu_pid $swtpm_pid; do
-		kill "$p" 2>/dev/null && { sleep 0.2; kill -9 "$p" 2>/dev/null; }
-		wait "$p" 2>/dev/null
+		if kill "$p" 2>/dev/null; then
+			sleep 0.2
+			kill -9 "$p" 2>/dev/null || true
+		fi
 	done
 	return 0
 }
 trap cleanup EXIT
-trap 'echo "vm: interrupted" >&2; exit 130' INT TERM
+trap 'echo "vm: interrupted" >&2; exit 130' INT TERM HUP
+trap 'exit 141' PIPE	# the reader of its output is gone: no message
 
 swtpm=(swtpm socket --tpm2 --tpmstate dir="$dir/tpm"
 	--ctrl type=unixio,path="$dir/swtpm.sock"

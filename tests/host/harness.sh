@@ -3,7 +3,8 @@
 # as failed, the guest's kselftest filter turns crashes, short plans and
 # binaries that cannot start into failed lines, the console patterns catch
 # the splats the configs can produce and nothing of a clean boot, and the
-# config merge names an option that does not survive.  Run by
+# config merge names an option that does not survive, and vm.sh stops
+# its QEMU and swtpm when it is signalled.  Run by
 # scripts/check.sh as the step "host".
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
@@ -177,6 +178,45 @@ t "flavours: ... and tree= is not passed on as a config line" \
 t "flavours: a flavour without tree= builds the series" \
 	eval '[ "$(flavour_src debug)" = "$tree" ] && [ -z "$(flavour_tag debug)" ]'
 t "flavours: an unknown flavour fails" eval '! flavour_overrides no-such-flavour'
+
+# --- vm.sh: swtpm and QEMU are stopped by pid however vm.sh ends ---------
+# A copy of the scripts in a scratch tree with fake kernel files, and fake
+# swtpm and QEMU on PATH that record their pids and wait.
+vmtop=$tmp/vmtop
+mkdir -p "$vmtop/scripts" "$vmtop/build/obj/f/arch/x86/boot" "$vmtop/bin"
+cp "$top/scripts/vm.sh" "$top/scripts/lib.sh" "$vmtop/scripts/"
+: >"$vmtop/build/obj/f/arch/x86/boot/bzImage"; : >"$vmtop/build/initramfs-f.cpio.gz"
+cat >"$vmtop/bin/swtpm" <<'FAKE'
+#!/bin/bash
+# the socket vm.sh waits for, then wait to be stopped
+for a; do case $a in type=unixio,path=*) sock=${a#type=unixio,path=} ;; esac; done
+echo $$ >"$VMTEST/swtpm.pid"
+exec python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); time.sleep(600)' "$sock"
+FAKE
+printf '#!/bin/sh\necho $$ >"$VMTEST/qemu.pid"\nexec sleep 600\n' >"$vmtop/bin/qemu-system-x86_64"
+chmod +x "$vmtop/bin/"*
+# vm_ends SIGNAL: start vm.sh, send it SIGNAL once QEMU runs; then nothing
+# it started may be left
+vm_ends() {
+	local vm
+	export VMTEST=$tmp/vm-$1
+	mkdir -p "$VMTEST"
+	PATH=$vmtop/bin:$PATH "$vmtop/scripts/vm.sh" --name t --flavour f x >"$VMTEST/out" 2>&1 &
+	vm=$!
+	for _ in $(seq 100); do [ -s "$VMTEST/qemu.pid" ] && break; sleep 0.1; done
+	[ -s "$VMTEST/qemu.pid" ] || { echo "the fake QEMU did not start"; kill "$vm"; return 1; }
+	sleep 0.5
+	kill -"$1" "$vm"
+	wait "$vm" 2>/dev/null
+	sleep 0.5
+	for p in "$(cat "$VMTEST/qemu.pid")" "$(cat "$VMTEST/swtpm.pid")"; do
+		if kill -0 "$p" 2>/dev/null; then
+			echo "pid $p left running"; kill "$p"; return 1
+		fi
+	done
+}
+t "vm.sh: stopped by SIGTERM, it stops its QEMU and swtpm" vm_ends TERM
+t "vm.sh: hung up (SIGHUP), it stops its QEMU and swtpm" vm_ends HUP
 
 # --- configure: options that do not survive are named ---------------------
 if [ -f "$tree/Makefile" ]; then
