@@ -1249,6 +1249,15 @@ static void test_fsck(void)
 	   w_fsck(&w, 0, &out) == EX_OK && strstr((char *)out.p, "kept journal.torn-"),
 	   "fsck --repair: the tail is cut off (kept in journal.torn-OFFSET), then fsck exits 0");
 
+	/* --repair cuts the torn tail and nothing else: no seal */
+	journal_seal_chunks = 2;
+	w_append(&w, "journal", zeros, sizeof(zeros));
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, "repaired") && w_size(&w, "journal") == jsize &&
+	   w_size(&w, "journal-00000002") < 0,
+	   "fsck --repair: with the journal due for a seal, only the torn tail is cut (no journal-00000002)");
+	journal_seal_chunks = 1024;
+
 	/* a chunk file without a journal line (an export killed before it) */
 	w_append(&w, "00000003.bin", "x", 1);
 	rc = w_fsck(&w, 0, &out);
@@ -1257,6 +1266,14 @@ static void test_fsck(void)
 
 	/* damage fsck cannot mend: reported, nothing changed, even with --repair */
 	w_append(&w, "00000002.bin", "x", 1);
+	w_append(&w, "journal", zeros, sizeof(zeros));
+	snprintf(path, sizeof(path), "%s/%s/journal", w.store, w.c.boot_key);
+	rc = w_fsck(&w, 1, &out);
+	ok(rc == EX_CORRUPT && strstr((char *)out.p, " size\n") &&
+	   w_size(&w, "journal") == jsize + (off_t)sizeof(zeros),
+	   "fsck --repair: a torn tail with a damaged chunk exits %d and cuts nothing", EX_CORRUPT);
+	if (truncate(path, jsize))
+		diag("truncate failed");
 	rc = w_fsck(&w, 1, &out);
 	ok(rc == EX_CORRUPT && strstr((char *)out.p, "chunk 2 done durable") &&
 	   strstr((char *)out.p, " size\n") && w_size(&w, "journal") == jsize,
@@ -1341,6 +1358,34 @@ static void test_seal(void)
 		diag("pwrite failed");
 	close(fd);
 	store_drop_cache();
+	/* a good line appended to a sealed journal (its chain intact): only
+	 * the SHA-256 the base line names tells */
+	{
+		struct buf j3, extra;
+		char prev[17];
+		off_t j3size = w_size(&w, "journal-00000003");
+
+		buf_init(&j3);
+		buf_init(&extra);
+		snprintf(path, sizeof(path), "%s/%s/journal-00000003", w.store, w.c.boot_key);
+		read_path_all(path, &j3);
+		memcpy(prev, j3.p + j3.len - 17, 16);
+		prev[16] = '\0';
+		buf_append(&extra, "state 3 done\n", 13);
+		if (journal_seal(prev, &extra, NULL))
+			diag("journal_seal failed");
+		w_append(&w, "journal-00000003", extra.p, extra.len);
+		rc = w_fsck(&w, 0, &out);
+		ok(rc == EX_CORRUPT && strstr((char *)out.p, "journal-00000003") &&
+		   strstr((char *)out.p, "SHA-256"),
+		   "seal: a sealed journal with a good line appended (chain intact) is refused by its SHA-256 (%d: %s)",
+		   rc, (char *)out.p);
+		if (truncate(path, j3size))
+			diag("truncate failed");
+		store_drop_cache();
+		buf_free(&j3);
+		buf_free(&extra);
+	}
 	/* SIGKILL in the middle of a seal (chunks 7, 8, 9), then export */
 	small = w_size(&w, "journal");
 	w_measure(&w, 1);

@@ -175,6 +175,27 @@ static void edit_drop(struct buf *b)
 	b->len -= e - a;
 }
 
+/*
+ * four state lines appended, the second of them (not a chunk line: no
+ * sequence number tells) taken out: only the chain shows it
+ */
+static void edit_drop_state(struct buf *b)
+{
+	struct buf l;
+	size_t a, e;
+
+	buf_init(&l);
+	journal_line_state(3, CH_CARRIED, &l);
+	journal_line_state(3, CH_DONE, &l);
+	journal_line_state(5, CH_KEPT, &l);
+	journal_line_state(5, CH_DONE, &l);
+	append_sealed(b, &l);
+	a = line_at(b, 10);
+	e = line_at(b, 11);
+	memmove(b->p + a, b->p + e, b->len - e);
+	b->len -= e - a;
+}
+
 /* lines 7 and 8 (the last two) swapped */
 static void edit_swap_last(struct buf *b)
 {
@@ -251,6 +272,8 @@ void test_store(void)
 	journal_free(&k);
 	ok(parse_variant(&text, edit_drop, NULL, err, sizeof(err)) == -1 && strstr(err, "not a torn tail"),
 	   "journal: a dropped line breaks the chain: corruption (\"%s\")", err);
+	ok(parse_variant(&text, edit_drop_state, NULL, err, sizeof(err)) == -1 && strstr(err, "not a torn tail"),
+	   "journal: a state line dropped in the middle breaks the chain: corruption (\"%s\")", err);
 	ok(parse_variant(&text, edit_swap_last, NULL, err, sizeof(err)) == -1 && strstr(err, "not a torn tail"),
 	   "journal: the last two lines swapped: corruption, not torn (\"%s\")", err);
 	ok(parse_variant(&text, edit_torn, &k, err, sizeof(err)) == 0 && k.torn && k.n == 5 &&
