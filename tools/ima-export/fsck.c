@@ -100,6 +100,7 @@ int cmd_fsck(struct ctx *c, int argc, char **argv)
 	char err[512], path[4200];
 	struct store s;
 	struct stat sb;
+	size_t torn_line, torn_at;
 	int repair = 0, rc, torn;
 
 	for (int i = 0; i < argc; i++) {
@@ -126,11 +127,13 @@ int cmd_fsck(struct ctx *c, int argc, char **argv)
 	}
 	rc = check(c, &s);
 	torn = s.j.torn;
+	torn_line = s.j.torn_line;	/* store_close() clears the journal */
+	torn_at = s.j.valid_len;	/* where the writer's open cuts it */
 	store_close(&s);
 	if (!torn || rc)
 		return rc;
 	if (!repair) {
-		msg("the journal has a torn tail (line %zu on): fsck --repair cuts it off", s.j.torn_line);
+		msg("the journal has a torn tail (line %zu on): fsck --repair cuts it off", torn_line);
 		return EX_TORN;
 	}
 	/* the writer's open cuts it (kept in journal.torn-OFFSET); not a seal */
@@ -140,7 +143,7 @@ int cmd_fsck(struct ctx *c, int argc, char **argv)
 		msg("%s", err);
 		return rc;
 	}
-	fprintf(c->out, "repaired: torn tail cut off, kept in journal.torn-%zu\n", s.j.valid_len);
+	fprintf(c->out, "repaired: torn tail cut off, kept in journal.torn-%zu\n", torn_at);
 	store_close(&s);
 	return EX_OK;
 }

@@ -1096,18 +1096,16 @@ int store_open(struct store *s, const char *root, const char *boot,
 			SFAIL(EX_CORRUPT, "store %s: foreign or corrupt marker %s", root, MARKER);
 	}
 	s->lockfd = openat(s->rootfd, "lock", (writer ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
-	if (s->lockfd < 0) {
-		if (errno == ENOENT && !writer)
-			return EX_OK;
+	/* a store restored without its lock file is still read */
+	if (s->lockfd < 0 && (errno != ENOENT || writer))
 		SFAIL(EX_STORE, "store %s: lock file: %s", root, strerror(errno));
-	}
 	/*
 	 * A kernel without CONFIG_FILE_LOCKING has no flock(): export then
 	 * relies on the kernel's single writer, which it holds before it
 	 * opens the store; readers need no lock (renames are atomic, torn
 	 * journal tails are ignored).
 	 */
-	if (flock(s->lockfd, writer ? LOCK_EX | LOCK_NB :
+	if (s->lockfd >= 0 && flock(s->lockfd, writer ? LOCK_EX | LOCK_NB :
 		  mode == STORE_TRY_READ ? LOCK_SH | LOCK_NB : LOCK_SH) && errno != ENOSYS) {
 		if (errno == EWOULDBLOCK)
 			SFAIL(EX_BUSY, "store %s: %s", root, writer ? "another ima-export is running" :

@@ -1234,6 +1234,13 @@ static void test_fsck(void)
 	   strstr((char *)out.p, " ok\n") && !strstr((char *)out.p, "chunk 3 "),
 	   "fsck: a clean store exits 0 and lists each durable chunk, checked (%s)", (char *)out.p);
 
+	/* a store restored without its lock file: readers still read it */
+	snprintf(path, sizeof(path), "%s/lock", w.store);
+	unlink(path);
+	rc = w_fsck(&w, 0, &out);
+	ok(rc == EX_OK && strstr((char *)out.p, line2) && w_consistent(&w, why, sizeof(why)),
+	   "fsck, cat, verify: a store without its lock file is read, not taken as empty %s", why);
+
 	/* power loss in an append: zeros, then the end of a line */
 	jsize = w_size(&w, "journal");
 	w_append(&w, "journal", zeros, sizeof(zeros));
