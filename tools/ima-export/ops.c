@@ -355,6 +355,57 @@ static int read_tpm(const char *dir, struct tpm_pcrs *t)
 }
 
 /*
+ * read(arg) between two reads of PCR 10, again until both agree (at most
+ * 11 times), so that what it read goes with the PCR 10 values in *t.
+ * EX_OK, EX_NOTPM, or read's own code.
+ */
+static int read_at_stable_pcr(struct ctx *c, struct tpm_pcrs *t, int (*read)(void *), void *arg)
+{
+	struct tpm_pcrs before;
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if (read_tpm(c->tpm_dir, &before))
+			return EX_NOTPM;
+		rc = read(arg);
+		if (rc)
+			return rc;
+		if (read_tpm(c->tpm_dir, t))
+			return EX_NOTPM;
+		if (!memcmp(&before, t, sizeof(before)) || tries == 10)
+			return EX_OK;
+	}
+}
+
+struct kernel_lists {
+	struct ctx *c;
+	struct buf *staged, *current;
+};
+
+static int read_kernel_lists(void *arg)
+{
+	struct kernel_lists *kl = arg;
+
+	buf_reset(kl->staged);
+	buf_reset(kl->current);
+	return wl_read_kernel(kl->c, kl->staged, kl->current);
+}
+
+struct whole_load {
+	struct ctx *c;
+	struct store *s;
+	struct wholelog *w;
+};
+
+static int load_whole(void *arg)
+{
+	struct whole_load *l = arg;
+
+	wl_free(l->w);
+	return wl_load(l->w, l->c, l->s);
+}
+
+/*
  * A quote's PCR 10 values: one "ALG:HEX" per line (sha1, sha256, sha384,
  * sha512), '#' comments and blank lines ignored, at least one bank.
  */
@@ -470,14 +521,14 @@ static int replays_to(struct pcr_state st, const uint8_t *p, size_t len,
  */
 static int resolve_intent(struct ctx *c, struct store *s)
 {
-	struct tpm_pcrs t1, t2;
+	struct tpm_pcrs t2;
 	struct buf S, C, X, b, pend;
 	struct pcr_state st;
 	unsigned int seq = s->j.intent;
 	char req[INTENT_REQ_MAX + 2];
 	size_t from;
 	char err[512];
-	int rc = EX_OK, gone, held, tries;
+	int rc = EX_OK, gone, held;
 
 	buf_init(&S);
 	buf_init(&C);
@@ -496,25 +547,16 @@ static int resolve_intent(struct ctx *c, struct store *s)
 		if (buf_append(&X, b.p, b.len))
 			goto nomem;
 	}
-	for (tries = 0;; tries++) {
-		if (read_tpm(c->tpm_dir, &t1)) {
-			msg("an interrupted export wrote %s to the kernel for chunks %u..%u and did not record the answer; deciding it needs PCR 10, and there is none under %s: nothing changed",
-			    req, seq, s->j.c[s->j.n - 1].seq, c->tpm_dir);
-			rc = EX_NOTPM;
-			goto out;
-		}
-		buf_reset(&S);
-		buf_reset(&C);
-		rc = wl_read_kernel(c, &S, &C);
-		if (rc)
-			goto out;
-		if (read_tpm(c->tpm_dir, &t2)) {
-			rc = EX_NOTPM;
-			goto out;
-		}
-		if (!memcmp(&t1, &t2, sizeof(t1)) || tries == 10)
-			break;
+	{
+		struct kernel_lists kl = { c, &S, &C };
+
+		rc = read_at_stable_pcr(c, &t2, read_kernel_lists, &kl);
 	}
+	if (rc == EX_NOTPM)
+		msg("an interrupted export wrote %s to the kernel for chunks %u..%u and did not record the answer; deciding it needs PCR 10, and there is none under %s: nothing changed",
+		    req, seq, s->j.c[s->j.n - 1].seq, c->tpm_dir);
+	if (rc)
+		goto out;
 	if (buf_append(&S, C.p, C.len))
 		goto nomem;
 	journal_tail_state(&s->j, &st);
@@ -857,35 +899,27 @@ static int replay_piece(struct vstate *v, struct wholelog *w, size_t i, const ch
 
 int cmd_verify(struct ctx *c)
 {
-	struct tpm_pcrs t1, t2;
+	struct tpm_pcrs t2;
 	struct wholelog w;
 	struct store s;
 	struct vstate v;
 	char err[512], what[128];
-	int rc, tries;
+	int rc;
 
 	rc = open_store(c, &s, 0);
 	if (rc)
 		return rc;
 	memset(&w, 0, sizeof(w));
 	w.bootfd = -1;
-	for (tries = 0;; tries++) {
-		if (read_tpm(c->tpm_dir, &t1)) {
-			msg("no TPM PCR 10 under %s", c->tpm_dir);
-			rc = EX_NOTPM;
-			goto out;
-		}
-		wl_free(&w);
-		rc = wl_load(&w, c, &s);
-		if (rc)
-			goto out;
-		if (read_tpm(c->tpm_dir, &t2)) {
-			rc = EX_NOTPM;
-			goto out;
-		}
-		if (!memcmp(&t1, &t2, sizeof(t1)) || tries == 10)
-			break;
+	{
+		struct whole_load wload = { c, &s, &w };
+
+		rc = read_at_stable_pcr(c, &t2, load_whole, &wload);
 	}
+	if (rc == EX_NOTPM)
+		msg("no TPM PCR 10 under %s", c->tpm_dir);
+	if (rc)
+		goto out;
 	memset(&v, 0, sizeof(v));
 	replay_init(&v.st);
 	v.t = &t2;
