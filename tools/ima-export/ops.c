@@ -1016,7 +1016,7 @@ static void record_outcome(struct ctx *c, int rc)
 	dfd = open(c->store_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	if (faccessat(dfd, "ima-export-store", F_OK, 0)) {
+	if (faccessat(dfd, STORE_MARKER, F_OK, 0)) {
 		close(dfd);
 		return;
 	}
