@@ -6,7 +6,7 @@ pkgs=(linux-source-6.1 qemu-system-x86 swtpm swtpm-tools tpm2-tools tss2
       ima-evm-utils kexec-tools busybox-static sparse flex bison bc
       libelf-dev libssl-dev libtss2-dev cpio ccache gcc make git file python3-docutils
       rsync groff-base pkg-config gnuplot-nox libfuse3-dev fuse3 systemd
-      debhelper dpkg-dev lintian)
+      debhelper dpkg-dev lintian mmdebstrap e2fsprogs)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
