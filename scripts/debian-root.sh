@@ -30,7 +30,7 @@ if [ -s "$out" ]; then
 	exit 0
 fi
 mkdir -p "$cache"
-echo "debian-root: building $out (mmdebstrap, downloads about 100 MB; minutes)" >&2
+echo "debian-root: building $out (mmdebstrap, downloads about 55 MB, 145 packages; minutes)" >&2
 t0=$SECONDS
 rm -f "$out.tmp"
 if ! mmdebstrap --quiet --format=tar "${opts[@]}" "$out.tmp" "$mirror" >&2; then
