@@ -16,6 +16,10 @@
 # The stress scenario's long run: STRESS_SECONDS=S (and STRESS_SEED=N to
 # replay a seed) in the environment go to the guest's command line
 # (imatest.stress_seconds, imatest.stress_seed); the timeout grows by S.
+# A word vm.disk=debian among the ARGS (tests/boots) is for this script, not
+# the kernel: the guest boots Debian 12 with systemd as PID 1 from a virtio
+# disk made for this run (scripts/debian-disk.sh, build/vm/NAME/disk.img)
+# instead of the initramfs; its test service prints the TAP.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 name=vm flavour=debug append="" timeout=900 accel=tcg smp=2 icount=()
@@ -42,7 +46,18 @@ if [ -n "${STRESS_SEED:-}" ]; then
 	[[ $STRESS_SEED =~ ^[0-9]+$ ]] || { echo "vm: STRESS_SEED must be a number" >&2; exit 2; }
 	append="$append imatest.stress_seed=$STRESS_SEED"
 fi
+disk=""
+args=""
+for w in $append; do
+	case $w in
+	vm.disk=debian) disk=debian ;;
+	vm.disk=*) echo "vm: unknown disk ${w#vm.disk=}" >&2; exit 2 ;;
+	*) args="$args $w" ;;
+	esac
+done
+append=${args# }
 kernel=$(flavour_kernel "$flavour") initrd=$(flavour_initramfs "$flavour")
+[ -n "$disk" ] && initrd=$kernel	# no initramfs
 for f in "$kernel" "$initrd"; do
 	[ -r "$f" ] || { echo "vm: ${f#$top/} missing (scripts/check.sh builds it)" >&2; exit 2; }
 done
@@ -69,6 +84,14 @@ trap cleanup EXIT
 trap 'echo "vm: interrupted" >&2; exit 130' INT TERM HUP
 trap 'exit 141' PIPE	# the reader of its output is gone: no message
 
+boot=(-kernel "$kernel" -initrd "$initrd")
+if [ -n "$disk" ]; then
+	"$top/scripts/debian-disk.sh" "$flavour" "$dir/disk.img" ||
+		{ echo "not ok - vm $name: the disk image is made (scripts/debian-disk.sh)"; exit 1; }
+	boot=(-kernel "$kernel" -drive file="$dir/disk.img",if=virtio,format=raw)
+	append="root=/dev/vda rw $append"
+fi
+
 swtpm=(swtpm socket --tpm2 --tpmstate dir="$dir/tpm"
 	--ctrl type=unixio,path="$dir/swtpm.sock"
 	--flags not-need-init,startup-clear --log file="$dir/swtpm.log")
@@ -78,7 +101,7 @@ qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 
 	-chardev file,id=tap,path="$tap" -serial chardev:tap
 	-chardev socket,id=chrtpm,path="$dir/swtpm.sock"
 	-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
-	-kernel "$kernel" -initrd "$initrd"
+	"${boot[@]}"
 	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 imatest=$scenarios $append")
 {
 	echo "# boot $name: swtpm first, on a fresh state dir, then QEMU"
