@@ -1,0 +1,213 @@
+#!/bin/sh
+# The systemd boot (imatest.service in the Debian 12 image of
+# scripts/debian-disk.sh): the units of tools/ima-export/systemd as
+# shipped, set up as tools/ima-export/README.md says, under a real systemd.
+# First kernel: the view is up before the stand-in agent
+# (imatest-agent.service, reading the stock paths by byte offset and entry
+# number), the timer (interval shortened by a drop-in) exports three times,
+# each export taking the record measured before it out of the kernel, the
+# view replays (evmctl, every bank) and the agent keeps up; then
+# `systemctl kexec` into the same kernel, the final export running at stop.
+# Second kernel: the final export ran, nothing of the first kernel was
+# carried or stored twice, the store ++ the kernel's list replays
+# (ima-export verify, evmctl on the view), the agent's reads continue, the
+# timer exports again; every unit's result and the journals' errors; the
+# units' `systemd-analyze security` scores.
+# State lives on the disk (/var/lib/imatest), so the TAP counter and the
+# first kernel's snapshots reach the second.  TAP goes to ttyS1 as in the
+# initramfs boots; a failure that stops the test ends the boot (plan,
+# done, poweroff) rather than leaving it to the host's timeout.
+WORK=/var/lib/imatest TESTS=/usr/local/lib/imatest
+. $TESTS/lib.sh
+exec >/dev/ttyS1 2>&1 </dev/null
+SFS=/run/imatest-sfs		# securityfs again: the kernel's files under the view
+AGENT=/var/lib/imatest-agent
+SHIPPED="ima-export-view.service ima-export-final.service ima-export.service"
+OURS="$SHIPPED ima-export.timer imatest-agent.service"
+
+end_boot() {
+	echo "1..$(cat $WORK/n 2>/dev/null || echo 0)"
+	echo "# imatest: done"
+	sync
+	systemctl --no-block poweroff
+	exit 0
+}
+# stop DESCRIPTION REASON: a failure after which the rest cannot run
+stop() { tap "not ok" "$1" "$2"; end_boot; }
+# wait_for SECONDS COMMAND...: until the command succeeds
+wait_for() {
+	_w=$1; shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$_w" -le 0 ] && return 1
+		sleep 1; _w=$((_w - 1))
+	done
+}
+# whole log from the store and the kernel's files (not through the view);
+# an export may hold the store for a moment (exit 5)
+whole() {
+	for _i in $(seq 50); do
+		ima-export -q cat "$@" && return 0
+		[ $? = 5 ] || return 1
+		sleep 0.2
+	done
+	return 1
+}
+# successful runs of ima-export.service in this boot, from systemd's journal
+exports_done() {
+	journalctl -b -q -o cat UNIT=ima-export.service \
+		MESSAGE_ID=39f53479d3a045ac8e11786248231fbf JOB_RESULT=done | wc -l
+}
+in_kernel() { grep -q " $WORK/files/$1\$" $SFS/ima/ascii_runtime_measurements; }
+# the agent has read up to the end of the whole log, and read it right
+agent_caught_up() {
+	whole >$WORK/whole.bin && whole --ascii >$WORK/whole.ascii &&
+	cmp -s $AGENT/agent.bin $WORK/whole.bin && cmp -s $AGENT/agent.ascii $WORK/whole.ascii
+}
+agent_check() {
+	if wait_for 40 agent_caught_up; then
+		tap ok "agent: $1, its reads by byte offset and by entry add up to the whole log ($(wc -l <$AGENT/reads.log) reads, $(wc -l <$AGENT/agent.ascii) entries)"
+	else
+		tap "not ok" "agent: $1, its reads by byte offset and by entry add up to the whole log" \
+			"agent has $(wc -c <$AGENT/agent.bin) bytes, $(wc -l <$AGENT/agent.ascii) entries; the whole log $(wc -c <$WORK/whole.bin) bytes, $(wc -l <$WORK/whole.ascii) entries"
+	fi
+}
+# the test policy (lib.sh's need_policy), written to the kernel's file under
+# the view: measure reads of files owned by $OWNER
+load_policy() {
+	if out=$(echo "measure func=FILE_CHECK mask=^MAY_READ fowner=$OWNER" 2>&1 >$SFS/ima/policy); then
+		tap ok "load the IMA test policy"
+	else
+		stop "load the IMA test policy" "$out"
+	fi
+}
+unit_prop() { systemctl show -p "$2" --value "$1"; }
+# the view is mounted over $IMA and the agent started after it was
+units_up() {
+	expect_eq "$1: ima-export-view.service is active, the view mounted over $IMA" \
+		"$(systemctl is-active ima-export-view.service) $(awk -v m="$(readlink -f $IMA)" '$2 == m { print $3 }' /proc/mounts)" \
+		"active fuse.ima-export"
+	expect_eq "$1: ima-export-final.service and ima-export.timer are active" \
+		"$(systemctl is-active ima-export-final.service ima-export.timer | tr '\n' ' ')" "active active "
+	v=$(unit_prop ima-export-view.service ActiveEnterTimestampMonotonic)
+	a=$(unit_prop imatest-agent.service ExecMainStartTimestampMonotonic)
+	check "$1: the agent started after the view was up (view $v us, agent $a us)" \
+		test "$v" -gt 0 -a "$a" -ge "$v"
+}
+# one periodic export by the timer: RECORD is measured, and an export that
+# ends after it takes it out of the kernel, into the view
+timer_export() {
+	measure "$1"
+	n0=$(exports_done)
+	if wait_for 90 not in_kernel "$1" && [ "$(exports_done)" -gt "$n0" ]; then
+		tap ok "timer: an export (run $(exports_done) of ima-export.service) took $1 out of the kernel"
+	else
+		tap "not ok" "timer: an export took $1 out of the kernel within 90 s" \
+			"$(systemctl show -p ActiveState,SubState,LastTriggerUSecMonotonic,NextElapseUSecMonotonic,TimersMonotonic,Result ima-export.timer 2>&1;
+			systemctl show -p ActiveState,SubState,Result,ConditionResult,InactiveExitTimestampMonotonic ima-export.service 2>&1;
+			systemctl list-jobs --no-pager 2>&1 | head -n 8;
+			journalctl -b -q -o short-monotonic UNIT=ima-export.timer + UNIT=ima-export.service + _SYSTEMD_UNIT=ima-export.service 2>&1 | tail -n 25)"
+	fi
+	check "timer: $1 is in the view's ascii list" grep -q " $WORK/files/$1\$" $ASCII
+	check "timer: evmctl validates the view's binary list on every bank" replay_ok $BIN
+	agent_check "after the export of $1"
+}
+# journalctl -p err of boot $1 (0, -1): nothing of ours
+no_errors() {
+	journalctl -b "$1" -p err -q --no-pager -o short >$WORK/err.log 2>&1
+	ours=$(grep -E 'ima-export|imatest' $WORK/err.log)
+	expect_eq "journal of boot $1: nothing of ours at priority err or above" "$ours" ""
+	[ -s $WORK/err.log ] && sed 's/^/# (err, not ours) /' $WORK/err.log | head -n 20
+	return 0
+}
+
+mkdir -p $SFS
+grep -q " $SFS " /proc/mounts || mount -t securityfs securityfs $SFS
+phase=$(cat $WORK/phase 2>/dev/null)
+
+if [ -z "$phase" ]; then
+	echo "TAP version 13"
+	echo "# imatest: kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
+	echo "# imatest: systemd $(systemctl --version | head -n 1)"
+	expect_eq "systemd is PID 1" "$(cat /proc/1/comm)" systemd
+	load_policy
+	units_up "boot 1"
+	# what the view said as it came up (fusermount3, auto_unmount)
+	journalctl -b -q -o cat _SYSTEMD_UNIT=ima-export-view.service | sed 's/^/# view: /'
+	agent_check "at boot"
+	for i in 1 2 3; do timer_export boot1-$i; done
+	# right after an export, 15 s before the next: the final one takes it
+	measure boot1-last
+	check "kexec: boot1-last is in the kernel's list before systemctl kexec" in_kernel boot1-last
+	agent_check "before the kexec"
+	cp $WORK/whole.bin $WORK/boot1-whole.bin && cp $WORK/whole.ascii $WORK/boot1-whole.ascii
+	cat /proc/sys/kernel/random/boot_id >$WORK/boot1-id
+	wc -c <$AGENT/agent.bin >$WORK/boot1-agent-bytes
+	check "kexec: kexec -s -l loads this kernel with this command line" \
+		kexec -s -l /boot/bzImage --command-line="$(cat /proc/cmdline)"
+	echo 2 >$WORK/phase
+	_n=$(($(cat $WORK/n) + 1)); echo $_n >$WORK/n
+	sync
+	if out=$(systemctl --no-block kexec 2>&1); then
+		echo "ok $_n - kexec: systemctl kexec accepted"
+		echo "# imatest: systemctl kexec"
+	else
+		echo "not ok $_n - kexec: systemctl kexec accepted"
+		echo "# $out"
+		end_boot
+	fi
+	exit 0
+fi
+
+echo "# imatest: kernel $(uname -r) after systemctl kexec"
+check "kexec: systemd runs the test again in a new kernel (boot id changed)" \
+	test "$(cat /proc/sys/kernel/random/boot_id)" != "$(cat $WORK/boot1-id)"
+load_policy
+units_up "boot 2"
+# the final export at stop in the first kernel
+journalctl -b -1 -q -o cat UNIT=ima-export-final.service >$WORK/final.log 2>&1
+check "final: the previous boot's journal has ima-export-final.service stopped, not failed" \
+	sh -c "grep -q '^Stopped ' $WORK/final.log && ! grep -qi 'fail' $WORK/final.log"
+sed 's/^/#   final: /' $WORK/final.log
+check "final: no record of the first kernel was carried into this kernel's list" \
+	not grep -q " $WORK/files/boot1-" $SFS/ima/ascii_runtime_measurements
+# the whole log: the first kernel's, then this kernel's boot_aggregate
+whole >$WORK/whole.bin && whole --ascii >$WORK/whole.ascii
+check "final: boot1-last, in the kernel at systemctl kexec, is in the store" \
+	grep -q " $WORK/files/boot1-last\$" $WORK/whole.ascii
+check "whole log: the first kernel's whole log is its beginning, byte for byte" \
+	is_prefix $WORK/boot1-whole.bin $WORK/whole.bin
+expect_eq "whole log: after it comes this kernel's boot_aggregate, once" \
+	"$(tail -n +$(($(wc -l <$WORK/boot1-whole.ascii) + 1)) $WORK/whole.ascii | awk '{ print $NF }' | tr '\n' ' ')" \
+	"boot_aggregate "
+expect_eq "whole log: no record stored twice (template hashes, boot_aggregate aside)" \
+	"$(grep -v ' boot_aggregate$' $WORK/whole.ascii | awk '{ print $2 }' | sort | uniq -d)" ""
+check "replay: ima-export verify (the store ++ the kernel's list against PCR 10)" ima-export verify
+check "replay: evmctl validates the view's binary list on every bank" replay_ok $BIN
+agent_check "after the kexec"
+expect_eq "agent: its first read in this kernel resumed at the byte where the first kernel's ended" \
+	"$(awk -v b="$(cat /proc/sys/kernel/random/boot_id)" '$1 == b { print $2; exit }' $AGENT/reads.log)" \
+	"$(cat $WORK/boot1-agent-bytes)"
+timer_export boot2-1
+check "replay: ima-export verify after the export in this kernel" ima-export verify
+
+# every unit's result, and the journals of both kernels
+for u in $OURS; do
+	state=$(systemctl is-active $u) result=$(unit_prop $u Result)
+	check "$u: $state, not failed, result $result" \
+		sh -c "! systemctl is-failed --quiet $u && test '$result' = success"
+done
+no_errors -1
+no_errors 0
+
+# systemd-analyze security: OK (exposure below 5.0) or better
+for u in $SHIPPED; do
+	score=$(systemd-analyze security --no-pager $u 2>&1 |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
+	echo "# systemd-analyze security $u: ${score:-none}"
+	case ${score#* } in
+	OK|SAFE|PERFECT) tap ok "security: $u exposure $score" ;;
+	*) tap "not ok" "security: $u exposure $score, OK or better wanted" \
+		"$(systemd-analyze security --no-pager $u 2>&1 | grep '✗' | sort -k2 | tail -n 12)" ;;
+	esac
+done
+end_boot
