@@ -64,12 +64,35 @@ if wanted host; then
 	banner "ima-export unit tests"
 	run_step ima-export "$out" make -s -C tools/ima-export WERROR=1 check
 fi
+# The boots, BOOT_JOBS (2) at a time: each VM is mostly one busy TCG
+# thread, so two fill the two cores.  Every kernel first, so that no
+# compiler runs beside a boot; each boot's output goes to check.tap and
+# to the terminal in one piece when it ends (build/logs/boot-NAME.tap).
+jobs=${BOOT_JOBS:-2}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "check: BOOT_JOBS must be a positive number" >&2; exit 2; }
+boots=()
 while read -r name flavour scenarios args; do
 	wanted "$name" || continue
 	need_flavour "$flavour" </dev/null
-	banner "boot $name ($flavour): $scenarios $args"
-	run_step "boot $name" "$out" scripts/vm.sh --name "$name" --flavour "$flavour" \
-		--append "$args" "$scenarios" </dev/null
+	boots+=("$name|$flavour|$scenarios|$args")
 done < <(data_lines tests/boots)
+# run_boot NAME FLAVOUR SCENARIOS ARGS
+run_boot() {
+	local log=build/logs/boot-$1.tap
+	{
+		printf '### boot %s (%s): %s %s (at %ds)\n' "$1" "$2" "$3" "$4" $((SECONDS - start))
+		run_step "boot $1" /dev/null scripts/vm.sh --name "$1" --flavour "$2" \
+			--append "$4" "$3" </dev/null
+	} >"$log" 2>&1
+	printf '### boot %s ended (at %ds)\n' "$1" $((SECONDS - start)) >>"$log"
+	flock "$out" tee -a "$out" <"$log"
+}
+[ ${#boots[@]} -gt 0 ] && banner "${#boots[@]} boots, $jobs at a time"
+for b in "${boots[@]}"; do
+	IFS='|' read -r name flavour scenarios args <<<"$b"
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	run_boot "$name" "$flavour" "$scenarios" "$args" &
+done
+wait
 
 finish
