@@ -27,7 +27,8 @@ install -D -m 0644 "$kernel" "$root/boot/bzImage"
 
 g=$top/tests/guest
 install -D -m 0644 "$g/lib.sh" "$root/usr/local/lib/imatest/lib.sh"
-install -m 0755 "$g/systemd/systemd.sh" "$g/systemd/agent.sh" "$root/usr/local/lib/imatest/"
+install -m 0755 "$g/systemd/systemd.sh" "$g/systemd/agent.sh" \
+	"$g/systemd/powercut.sh" "$root/usr/local/lib/imatest/"
 install -m 0644 -t "$root/etc/systemd/system" "$g/systemd/imatest.service" \
 	"$g/systemd/imatest-agent.service"
 install -D -m 0644 "$g/systemd/agent-dropin.conf" \

@@ -19,7 +19,10 @@
 # A word vm.disk=debian among the ARGS (tests/boots) is for this script, not
 # the kernel: the guest boots Debian 12 with systemd as PID 1 from a virtio
 # disk made for this run (scripts/debian-disk.sh, build/vm/NAME/disk.img)
-# instead of the initramfs; its test service prints the TAP.
+# instead of the initramfs; its test service prints the TAP.  With it,
+# vm.powercut=N: after that boot, N power cuts on the same disk and TPM
+# state (below, power_cuts); POWERCUT_SEED=S in the environment replays
+# the seeds a run printed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 name=vm flavour=debug append="" timeout=900 accel=tcg smp=2 icount=()
@@ -46,16 +49,22 @@ if [ -n "${STRESS_SEED:-}" ]; then
 	[[ $STRESS_SEED =~ ^[0-9]+$ ]] || { echo "vm: STRESS_SEED must be a number" >&2; exit 2; }
 	append="$append imatest.stress_seed=$STRESS_SEED"
 fi
-disk=""
+disk="" powercut=0
 args=""
 for w in $append; do
 	case $w in
 	vm.disk=debian) disk=debian ;;
 	vm.disk=*) echo "vm: unknown disk ${w#vm.disk=}" >&2; exit 2 ;;
+	vm.powercut=*) powercut=${w#vm.powercut=} ;;
 	*) args="$args $w" ;;
 	esac
 done
 append=${args# }
+[[ $powercut =~ ^[0-9]+$ ]] || { echo "vm: vm.powercut=$powercut is not a number" >&2; exit 2; }
+[ "$powercut" = 0 ] || [ -n "$disk" ] || { echo "vm: vm.powercut needs vm.disk" >&2; exit 2; }
+if [ -n "${POWERCUT_SEED:-}" ]; then
+	[[ $POWERCUT_SEED =~ ^[0-9]+$ ]] || { echo "vm: POWERCUT_SEED must be a number" >&2; exit 2; }
+fi
 kernel=$(flavour_kernel "$flavour") initrd=$(flavour_initramfs "$flavour")
 [ -n "$disk" ] && initrd=$kernel	# no initramfs
 for f in "$kernel" "$initrd"; do
@@ -95,14 +104,19 @@ fi
 swtpm=(swtpm socket --tpm2 --tpmstate dir="$dir/tpm"
 	--ctrl type=unixio,path="$dir/swtpm.sock"
 	--flags not-need-init,startup-clear --log file="$dir/swtpm.log")
-qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1G
-	-display none -monitor none -no-reboot
-	-chardev file,id=con,path="$console" -serial chardev:con
-	-chardev file,id=tap,path="$tap" -serial chardev:tap
-	-chardev socket,id=chrtpm,path="$dir/swtpm.sock"
-	-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
-	"${boot[@]}"
-	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 imatest=$scenarios $append")
+cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 imatest=$scenarios $append"
+# qemu_cmd CONSOLE TAP [EXTRA]: the QEMU command line in the array qemu
+qemu_cmd() {
+	qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1G
+		-display none -monitor none -no-reboot
+		-chardev file,id=con,path="$1" -serial chardev:con
+		-chardev file,id=tap,path="$2" -serial chardev:tap
+		-chardev socket,id=chrtpm,path="$dir/swtpm.sock"
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+		"${boot[@]}"
+		-append "$cmdline${3:+ $3}")
+}
+qemu_cmd "$console" "$tap"
 {
 	echo "# boot $name: swtpm first, on a fresh state dir, then QEMU"
 	printf 'rm -rf %q && mkdir -p %q\n' "$dir/tpm" "$dir/tpm"
@@ -110,11 +124,16 @@ qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 
 	printf '%q ' "${qemu[@]}"; echo
 } >"$dir/qemu-cmd"
 
-"${swtpm[@]}" &
-swtpm_pid=$!
-for _ in $(seq 50); do [ -S "$dir/swtpm.sock" ] && break; sleep 0.1; done
-[ -S "$dir/swtpm.sock" ] || { echo "not ok - vm $name: swtpm started (see ${dir#$top/}/swtpm.log)"; exit 1; }
-
+# start_swtpm: a TPM on the state in $dir/tpm (its startup is a TPM reset)
+start_swtpm() {
+	rm -f "$dir/swtpm.sock"
+	"${swtpm[@]}" &
+	swtpm_pid=$!
+	for _ in $(seq 50); do [ -S "$dir/swtpm.sock" ] && return 0; sleep 0.1; done
+	echo "not ok - vm $name: swtpm started (see ${dir#$top/}/swtpm.log)"
+	exit 1
+}
+start_swtpm
 "${qemu[@]}" </dev/null >"$dir/qemu.log" 2>&1 &
 qemu_pid=$!
 t0=$SECONDS
@@ -169,4 +188,109 @@ else
 	echo "ok - vm $name: nothing from tests/console-badness on the console"
 fi
 grep -q '^not ok' "$tap" && status=1
+kill -9 "$swtpm_pid" 2>/dev/null || true	# the TPM's power goes with the VM's
+swtpm_pid=""
+
+# A power cut: the guest (tests/guest/systemd/powercut.sh) exports in a
+# loop while files are measured, and says what each export reported
+# durable; at a random moment after it armed, QEMU and swtpm are killed
+# (SIGKILL: nothing the guest kernel had not written reaches the disk
+# image, the TPM is reset at its next start).  The next boot on the same
+# disk and TPM state runs fsck on every boot of the store: it must pass
+# (a torn tail repaired), and every chunk reported durable before the cut
+# must be there, intact, once.  After the N cuts, a last boot exports and
+# verifies.  What it does not model: a disk that drops its own volatile
+# write cache (the host keeps what QEMU wrote).
+# claims TAPFILE / fsck_ok TAPFILE: "KEY SEQ BYTES SHA256" per chunk
+claims() {
+	tr -d '\r' <"$1" | sed -n 's/^# durable \([^ ]*\) chunk \([0-9]*\) [a-z]* durable bytes=\([0-9]*\) sha256=\([0-9a-f]*\) .*/\1 \2 \3 \4/p' | sort -u
+}
+fsck_ok() {
+	tr -d '\r' <"$1" | sed -n 's/^# fsck \([^ ]*\) chunk \([0-9]*\) [a-z]* durable bytes=\([0-9]*\) sha256=\([0-9a-f]*\) ok$/\1 \2 \3 \4/p' | sort
+}
+# guest_says TAPFILE NAME: the value of the guest's "# NAME VALUE" lines
+guest_says() { tr -d '\r' <"$1" | sed -n "s/^# $2 //p"; }
+result() {	# result ok|not ok DESCRIPTION [EVIDENCE]
+	echo "$1 - vm $name: $2"
+	[ "$1" = ok ] || { status=1; [ -z "${3:-}" ] || printf '%s\n' "$3" | head -n 15 | sed 's/^/#   /'; }
+}
+power_cuts() {
+	local base=${POWERCUT_SEED:-$(( $(date +%s) % 100000 ))} k seed delay mode con tp prev=""
+	local i n bad fsck_rc armed
+	echo "# vm $name: $powercut power cuts, seeds $((base + 1))..$((base + powercut)) (POWERCUT_SEED=$base replays them)"
+	for k in $(seq $((powercut + 1))); do
+		mode=cut; [ "$k" -gt "$powercut" ] && mode=last
+		con=$dir/console-cut$k.log tp=$dir/tap-cut$k.log
+		: >"$con"; : >"$tp"
+		qemu_cmd "$con" "$tp" "imatest.powercut=$mode"
+		start_swtpm
+		"${qemu[@]}" </dev/null >>"$dir/qemu.log" 2>&1 &
+		qemu_pid=$!
+		armed=0
+		for _ in $(seq 300); do
+			kill -0 "$qemu_pid" 2>/dev/null || break
+			if [ $mode = cut ] && grep -q '^# imatest: powercut armed' "$tp"; then armed=1; break; fi
+			sleep 1
+		done
+		if [ $mode = cut ]; then
+			seed=$((base + k))
+			RANDOM=$seed
+			delay=$((2000 + RANDOM % 16000))
+			[ $armed = 1 ] && sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+			kill -9 "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
+			wait "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
+			n=$(grep -c '^# export [0-9]* done' "$tp" || true)
+			echo "# vm $name: power cut $k (seed $seed): QEMU and swtpm killed $delay ms after the guest armed, after $n exports"
+			[ $armed = 1 ] || result "not ok" "power cut $k: the guest armed within 300 s" "$(tail -n 20 "$con")"
+		else
+			kill "$qemu_pid" 2>/dev/null && result "not ok" "the boot after the last cut powered off within 300 s"
+			wait "$qemu_pid" 2>/dev/null || true
+			kill -9 "$swtpm_pid" 2>/dev/null || true
+			wait "$swtpm_pid" 2>/dev/null || true
+		fi
+		qemu_pid="" swtpm_pid=""
+		# this boot's fsck, of what the previous cut left
+		fsck_rc=$(guest_says "$tp" fsck-exit)
+		if [ -z "$fsck_rc" ]; then
+			result "not ok" "boot $k of the power cuts ran fsck" "$(tail -n 20 "$con")"
+		elif bad=$(grep -v ' 0$' <<<"$fsck_rc"); then
+			result "not ok" "boot $k of the power cuts: fsck of every boot of the store passes" \
+				"$bad"$'\n'"$(grep -E '^# fsck' "$tp" | grep -v ' chunk .* ok' | tr -d '\r')"
+		else
+			i=$(guest_says "$tp" fsck-repair | wc -l)
+			result ok "boot $k of the power cuts: fsck of the $(wc -l <<<"$fsck_rc") boots of the store passes ($i lines of repair)"
+		fi
+		if [ -n "$prev" ]; then
+			claims "$prev" >"$dir/claims"
+			fsck_ok "$tp" >"$dir/fsck-ok"
+			n=$(wc -l <"$dir/claims")
+			bad=$(comm -23 "$dir/claims" <(sort -u "$dir/fsck-ok"); uniq -d "$dir/fsck-ok")
+			if [ -z "$bad" ]; then
+				result ok "power cut $((k - 1)): the $n chunks reported durable before it are intact, once"
+			else
+				result "not ok" "power cut $((k - 1)): the $n chunks reported durable before it are intact, once" \
+					"missing, altered or twice (KEY SEQ BYTES SHA256):"$'\n'"$bad"
+			fi
+		fi
+		prev=$tp
+	done
+	if [ "$(guest_says "$prev" export-exit) $(guest_says "$prev" verify-exit)" = "0 0" ]; then
+		result ok "after the power cuts, an export and ima-export verify pass in a new boot"
+	else
+		result "not ok" "after the power cuts, an export and ima-export verify pass in a new boot" \
+			"$(grep -E '^# (export|verify)' "$prev" | tr -d '\r')"
+	fi
+	if [ "$(cat "$dir"/tap-cut*.log | claims /dev/stdin | wc -l)" -gt 0 ]; then
+		result ok "the power cuts came after exports had reported chunks durable"
+	else
+		result "not ok" "the power cuts came after exports had reported chunks durable" "no export finished before any cut"
+	fi
+	if grep -Eq "$badness" "$dir"/console-cut*.log; then
+		result "not ok" "the power-cut boots: nothing from tests/console-badness on their consoles" \
+			"$(grep -EH -m 5 -A 12 "$badness" "$dir"/console-cut*.log)"
+	else
+		result ok "the power-cut boots: nothing from tests/console-badness on their consoles"
+	fi
+}
+[ "$powercut" = 0 ] || power_cuts
 exit $status

@@ -19,6 +19,7 @@
 # done, poweroff) rather than leaving it to the host's timeout.
 WORK=/var/lib/imatest TESTS=/usr/local/lib/imatest
 . $TESTS/lib.sh
+[ -n "$(cmdline_arg imatest.powercut)" ] && exec $TESTS/powercut.sh
 exec >/dev/ttyS1 2>&1 </dev/null
 SFS=/run/imatest-sfs		# securityfs again: the kernel's files under the view
 AGENT=/var/lib/imatest-agent
