@@ -40,6 +40,21 @@ static void open_failed(const char *what, int e)
 #define STORE_WAIT_TRIES 100
 #define STORE_WAIT_US 50000
 
+/*
+ * The kernel's writer open (open_rw or open_rw_current): readers of the
+ * lists keep the writer out (EBUSY), and a view serving an agent opens
+ * them for a moment at any time; wait for them as long as for the store.
+ * A holder that stays (another exporter, a stuck reader) still gets EBUSY.
+ */
+static int open_writer(struct kernel *k, int (*open_fn)(struct kernel *))
+{
+	int e, tries = 0;
+
+	while ((e = open_fn(k)) == -EBUSY && ++tries < STORE_WAIT_TRIES)
+		usleep(STORE_WAIT_US);
+	return e;
+}
+
 static int open_store(struct ctx *c, struct store *s, int writer)
 {
 	char err[512];
@@ -613,7 +628,7 @@ static int export_n(struct ctx *c, struct store *s, const char *kinst,
 
 	buf_init(&C);
 	buf_init(&pend);
-	e = k->ops->open_rw_current(k);
+	e = open_writer(k, k->ops->open_rw_current);
 	if (e) {
 		open_failed("the measurement list", e);
 		return kernel_exit_code(e);
@@ -736,7 +751,7 @@ int cmd_export(struct ctx *c)
 	 * The kernel's single writer first: it keeps exporters apart also
 	 * where the store cannot be locked (no flock in the kernel).
 	 */
-	e = k->ops->open_rw(k);
+	e = open_writer(k, k->ops->open_rw);
 	if (e) {
 		open_failed("the staged list", e);
 		return kernel_exit_code(e);
@@ -757,7 +772,7 @@ int cmd_export(struct ctx *c)
 		/* decided as a reader of the lists: let the writer go meanwhile */
 		k->ops->close_rw(k);
 		rc = resolve_intent(c, &s);
-		if (!rc && (e = k->ops->open_rw(k))) {
+		if (!rc && (e = open_writer(k, k->ops->open_rw))) {
 			open_failed("the staged list", e);
 			rc = kernel_exit_code(e);
 		}

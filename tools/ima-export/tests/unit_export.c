@@ -81,6 +81,24 @@ static void test_basic(void)
 	   "cat --ascii: ima-sig shows the signature in hex, an empty one as a trailing space");
 	w_free(&w);
 
+	/* a holder that lets go within the wait: a view serving an agent */
+	w_init(&w);
+	w_measure(&w, 4);
+	w.st->writer = 1;
+	{
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			usleep(1000000);
+			w.st->writer = 0;
+			_exit(0);
+		}
+		rc = w_export(&w);
+		waitpid(pid, NULL, 0);
+		ok(rc == EX_OK && w.st->cur_len == 0,
+		   "export: the lists held open for a second (a reader) make the export wait, not fail (exit %d)", rc);
+	}
+	w_free(&w);
 	/* busy, suspended */
 	w_init(&w);
 	w_measure(&w, 4);
