@@ -68,6 +68,7 @@ while :; do
 		ima-export fsck 2>/dev/null | grep '^chunk ' | sed "s/^/# durable $key /"
 		echo "# export $n done"
 	else
-		echo "# export $n: ima-export.service failed"
+		echo "# export $n: ima-export.service failed, exit status $(systemctl show -p ExecMainStatus --value ima-export.service)"
+		journalctl -q -o cat -n 3 _SYSTEMD_UNIT=ima-export.service | sed 's/^/#   /'
 	fi
 done
