@@ -613,11 +613,21 @@ int securityfs_is_view(const char *dir)
 	return 1;
 }
 
+/* a FUSE file system on dir, alive or dead (its daemon gone: ENOTCONN) */
+static int fuse_covered(const char *dir)
+{
+	struct statfs sf;
+
+	if (statfs(dir, &sf))
+		return errno == ENOTCONN;
+	return sf.f_type == FUSE_SUPER_MAGIC;
+}
+
 int securityfs_uncover(const char *dir)
 {
 	struct statfs sf;
 
-	if (statfs(dir, &sf) || sf.f_type != FUSE_SUPER_MAGIC)
+	if (!fuse_covered(dir))
 		return 0;
 	/*
 	 * In a mount namespace of our own, the view is unmounted for this
@@ -629,7 +639,7 @@ int securityfs_uncover(const char *dir)
 		    dir, strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < 8 && !statfs(dir, &sf) && sf.f_type == FUSE_SUPER_MAGIC; i++) {
+	for (int i = 0; i < 8 && fuse_covered(dir); i++) {
 		if (umount2(dir, MNT_DETACH)) {
 			msg("cannot uncover %s in a private mount namespace: %s", dir, strerror(errno));
 			return -1;

@@ -573,6 +573,35 @@ static void test_over(const struct buf *truth)
 	buf_free(&want);
 }
 
+/*
+ * A dead view over the directory (its daemon gone, no auto_unmount: every
+ * access is ENOTCONN): readers and exports look under it as under a live
+ * one, instead of failing on the dead mount.
+ */
+static void test_dead_over(void)
+{
+	char opts[128];
+	struct buf out;
+	struct stat st;
+	int fd, rc = -1;
+
+	buf_init(&out);
+	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+		rc = mount("imatest-dead", T.sfs, "fuse", MS_RDONLY, opts);
+		close(fd);	/* nobody serves it: the mount is dead */
+	}
+	ok(rc == 0 && stat(T.sfs, &st) && errno == ENOTCONN,
+	   "dead view: a FUSE mount without its daemon covers the directory (ENOTCONN)");
+	rc = run_out("cat 2>&1", &out);
+	buf_append(&out, "", 1);
+	ok(rc == EX_INPUT && strstr((char *)out.p, "there is no securityfs"),
+	   "dead view: cat unmounts it in a namespace of its own and looks under it, as for a live view (exit %d)", rc);
+	umount2(T.sfs, MNT_DETACH);
+	buf_free(&out);
+}
+
 static void test_errors(void)
 {
 	char cmd[2048];
@@ -699,6 +728,7 @@ void test_fuse(void)
 	}
 	ok(view_stop(pid, T.mnt), "view: stopped by its pid, it exits 0 and unmounts");
 	test_over(&truth);
+	test_dead_over();
 	test_killed();
 	test_daemon();
 	snprintf(cmd, sizeof(cmd), "%s/view.err", T.root);
