@@ -220,14 +220,20 @@ old=$(unit_prop ima-export-view.service MainPID)
 systemctl kill -s KILL ima-export-view.service
 view_back() {
 	_p=$(unit_prop ima-export-view.service MainPID)
-	[ "$(systemctl is-active ima-export-view.service)" = active ] &&
-		[ "$_p" != 0 ] && [ "$_p" != "$old" ] && cmp -s $BIN $WORK/whole.bin
+	_a=$(systemctl is-active ima-export-view.service)
+	_c=$(cmp $BIN $WORK/whole.bin 2>&1)
+	echo "$(cut -d' ' -f1 /proc/uptime) $_a pid $_p, cmp: ${_c:-same}" >>$WORK/view-back.log
+	[ "$_a" = active ] && [ "$_p" != 0 ] && [ "$_p" != "$old" ] && [ -z "$_c" ]
 }
 if wait_for 30 view_back; then
 	tap ok "view: killed (pid $old), systemd starts it again and it serves the whole log"
 else
 	tap "not ok" "view: killed (pid $old), systemd starts it again and it serves the whole log" \
 		"$(journalctl -b -q -o cat -n 8 UNIT=ima-export-view.service + _SYSTEMD_UNIT=ima-export-view.service 2>&1)"
+	echo "# main pid $(unit_prop ima-export-view.service MainPID), $(systemctl is-active ima-export-view.service); the view's list $(wc -c <$BIN) bytes, the whole log before the kill $(wc -c <$WORK/whole.bin), now $(whole | wc -c)"
+	cmp $BIN $WORK/whole.bin 2>&1 | sed 's/^/#   /'
+	tail -n 12 $WORK/view-back.log | sed 's/^/#   view_back: /'
+	grep " $(readlink -f $IMA) " /proc/mounts | sed 's/^/#   mount: /'
 fi
 
 # systemd-analyze security: OK (exposure below 5.0) or better
