@@ -51,6 +51,14 @@ flavour_initramfs() { echo "$top/build/initramfs-$1.cpio.gz"; }
 boot_line() { data_lines "$top/tests/boots" | awk -v b="$1" '$1 == b'; }
 boot_names() { data_lines "$top/tests/boots" | awk '{ print $1 }'; }
 
+# powercut_delay SEED: how long after the guest armed scripts/vm.sh cuts
+# the power of the cut boot with SEED, in ms (2000..17999), spread by a
+# hash (bash's RANDOM gives consecutive seeds nearly the same first
+# value); here so that the host tests can pick seeds whose cuts come early.
+powercut_delay() {
+	echo $((2000 + $(cksum <<<"$1" | cut -d' ' -f1) % 16000))
+}
+
 # config_fragment OUT OVERRIDE...: Kconfig.fragment with the overrides
 # appended (CONFIG_X=n is written as "# CONFIG_X is not set").
 config_fragment() {

@@ -234,9 +234,7 @@ power_cuts() {
 		done
 		if [ $mode = cut ]; then
 			seed=$((base + k))
-			# 2 to 18 s, spread by a hash (bash's RANDOM gives
-			# consecutive seeds nearly the same first value)
-			delay=$((2000 + $(cksum <<<"$seed" | cut -d' ' -f1) % 16000))
+			delay=$(powercut_delay "$seed")
 			[ $armed = 1 ] && sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
 			kill -9 "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
 			wait "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
