@@ -3,9 +3,10 @@
 # as failed, the guest's kselftest filter turns crashes, short plans and
 # binaries that cannot start into failed lines, the console patterns catch
 # the splats the configs can produce and nothing of a clean boot, and the
-# config merge names an option that does not survive, and vm.sh stops
-# its QEMU and swtpm when it is signalled.  Run by
-# scripts/check.sh as the step "host".
+# config merge names an option that does not survive, vm.sh stops its
+# QEMU and swtpm when it is signalled, and its power cuts (with a fake
+# QEMU that plays the guest) fail what the guest's reports show lost.
+# Run by scripts/check.sh as the step "host".
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/harness.XXXXXX")
@@ -190,7 +191,7 @@ cat >"$vmtop/bin/swtpm" <<'FAKE'
 #!/bin/bash
 # the socket vm.sh waits for, then wait to be stopped
 for a; do case $a in type=unixio,path=*) sock=${a#type=unixio,path=} ;; esac; done
-echo $$ >"$VMTEST/swtpm.pid"
+echo $$ >"$VMTEST/swtpm.pid"; echo $$ >>"$VMTEST/swtpm.pids"
 exec python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); time.sleep(600)' "$sock"
 FAKE
 printf '#!/bin/sh\necho $$ >"$VMTEST/qemu.pid"\nexec sleep 600\n' >"$vmtop/bin/qemu-system-x86_64"
@@ -217,6 +218,167 @@ vm_ends() {
 }
 t "vm.sh: stopped by SIGTERM, it stops its QEMU and swtpm" vm_ends TERM
 t "vm.sh: hung up (SIGHUP), it stops its QEMU and swtpm" vm_ends HUP
+
+# --- vm.sh: the power cuts (vm.disk=debian vm.powercut=N) -----------------
+# A fake QEMU that is the guest of the power-cut protocol
+# (tests/guest/systemd/powercut.sh): it writes to the TAP port the lines
+# of a scenario file ($PCSCENARIO) for its boot, "boot" (the first one),
+# "cutK" (the K-th with imatest.powercut=cut) or "last", then powers off;
+# a cut boot waits to be killed, unless its lines have "!exit".  A fake
+# scripts/debian-disk.sh only makes the disk file.
+mkdir -p "$vmtop/pcbin" "$vmtop/tests"
+cp "$top/tests/console-badness" "$vmtop/tests/"
+printf '#!/bin/sh\n: >"$2"\n' >"$vmtop/scripts/debian-disk.sh"
+cat >"$vmtop/pcbin/qemu-system-x86_64" <<'FAKE'
+#!/bin/bash
+echo $$ >>"$VMTEST/qemu.pids"
+tap="" append=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	-append) append=$2; shift ;;
+	file,id=tap,path=*) tap=${1#file,id=tap,path=} ;;
+	esac
+	shift
+done
+case " $append " in
+*" imatest.powercut=cut "*) echo >>"$VMTEST/cuts"; boot=cut$(wc -l <"$VMTEST/cuts") ;;
+*" imatest.powercut=last "*) boot=last ;;
+*) boot=boot ;;
+esac
+echo "$boot $append" >>"$VMTEST/boots"
+end=wait
+while read -r b line; do
+	[ "$b" = "$boot" ] || continue
+	if [ "$line" = '!exit' ]; then end=exit; else printf '%s\r\n' "$line" >>"$tap"; fi
+done <"$PCSCENARIO"
+case $boot in cut*) [ $end = exit ] || exec sleep 600 ;; esac
+FAKE
+chmod +x "$vmtop/scripts/debian-disk.sh" "$vmtop/pcbin/"*
+# Seeds whose cuts come early (vm.sh waits 2 to 18 s after the guest
+# armed): the first base whose two cuts wait less than 3 s each.
+pc_seed=0
+until [ "$(powercut_delay $((pc_seed + 1)))" -lt 3000 ] &&
+	[ "$(powercut_delay $((pc_seed + 2)))" -lt 3000 ]; do
+	pc_seed=$((pc_seed + 1))
+done
+# The good run: the store's boots are b0 (the first boot), b1, b2 (the
+# cuts) and b3 (the last boot); chunk K of boot B has B-K's SHA-256.
+sha() { printf %s "$1" | sha256sum | cut -c1-64; }
+chunk() { echo "chunk $2 $3 durable bytes=$(($2 * 100)) sha256=$(sha "$1-$2") ok"; }
+{
+	printf 'boot %s\n' '1..1' 'ok 1 - systemd: the test service ran' '# imatest: done'
+	printf 'cut1 # %s\n' 'imatest: power-cut boot (cut)' 'fsck b0 journal version=2 lines=2 bytes=180' \
+		"fsck b0 $(chunk b0 1 'done')" 'fsck-exit b0 0' "imatest: this boot's key b1" \
+		'imatest: powercut armed' "durable b1 $(chunk b1 1 stored)" 'export 1 done' \
+		"durable b1 $(chunk b1 1 'done')" "durable b1 $(chunk b1 2 stored)" 'export 2 done'
+	# the cut came after a third export stored chunk 3 and before it said so
+	printf 'cut2 # %s\n' 'imatest: power-cut boot (cut)' "fsck b0 $(chunk b0 1 'done')" 'fsck-exit b0 0' \
+		'fsck b1 journal version=2 lines=5 bytes=400' 'fsck b1 torn line=5 offset=360' \
+		"fsck b1 $(chunk b1 1 'done')" "fsck b1 $(chunk b1 2 stored)" "fsck b1 $(chunk b1 3 stored)" \
+		'fsck-repair b1 torn journal line 5 cut off' 'fsck-exit b1 0' "imatest: this boot's key b2" \
+		'imatest: powercut armed' "durable b2 $(chunk b2 1 stored)" 'export 1 done'
+	printf 'last # %s\n' 'imatest: power-cut boot (last)' "fsck b0 $(chunk b0 1 'done')" 'fsck-exit b0 0' \
+		"fsck b1 $(chunk b1 1 'done')" "fsck b1 $(chunk b1 2 'done')" "fsck b1 $(chunk b1 3 'done')" 'fsck-exit b1 0' \
+		"fsck b2 $(chunk b2 1 stored)" 'fsck-exit b2 0' "imatest: this boot's key b3" \
+		'export-exit 0' 'verify-exit 0' '  verify: ok' 'imatest: done'
+} >"$tmp/pc-scenario"
+# pc_run CASE CUTS [SED]: vm.sh with N power cuts on the good run edited
+# by the sed script SED; its output in $tmp/pc-CASE/out, its status in rc,
+# its time in secs.  Stopped (a failure) after 100 s.
+pc_run() {
+	local vm t0
+	export VMTEST=$tmp/pc-$1 PCSCENARIO=$tmp/pc-$1/scenario
+	mkdir -p "$VMTEST"
+	sed -e "${3:-}" "$tmp/pc-scenario" >"$PCSCENARIO"
+	t0=$SECONDS
+	PATH=$vmtop/pcbin:$vmtop/bin:$PATH POWERCUT_SEED=$pc_seed "$vmtop/scripts/vm.sh" --name t \
+		--flavour f --append "vm.disk=debian vm.powercut=$2" x >"$VMTEST/out" 2>&1 &
+	vm=$!
+	while kill -0 "$vm" 2>/dev/null && [ $((SECONDS - t0)) -lt 100 ]; do sleep 0.2; done
+	kill "$vm" 2>/dev/null && echo "# pc_run: vm.sh stopped after 100 s" >>"$VMTEST/out"
+	wait "$vm"
+	echo $? >"$VMTEST/rc"
+	echo $((SECONDS - t0)) >"$VMTEST/secs"
+	echo "# power cuts, $1: vm.sh ran $(cat "$VMTEST/secs") s"
+}
+# pc_left CASE BOOTS: BOOTS fake QEMUs and swtpms ran, and none is left
+# (those left are stopped)
+pc_left() {
+	local f p left=""
+	sleep 0.3
+	for f in qemu swtpm; do
+		for p in $(cat "$tmp/pc-$1/$f.pids"); do
+			kill -0 "$p" 2>/dev/null && left="$left $f:$p"
+		done
+	done
+	if [ -n "$left" ]; then
+		echo "left running:$left"
+		for p in $left; do kill "${p#*:}" 2>/dev/null; done
+		return 1
+	fi
+	for f in qemu swtpm; do
+		[ "$(wc -l <"$tmp/pc-$1/$f.pids")" -eq "$2" ] ||
+			{ echo "$f ran $(wc -l <"$tmp/pc-$1/$f.pids") times, not $2"; return 1; }
+	done
+}
+# pc_rc CASE 0|1: vm.sh exited 0, or not
+pc_rc() {
+	local rc
+	rc=$(cat "$tmp/pc-$1/rc")
+	[ "$rc" -eq 0 ] && [ "$2" = 0 ] && return 0
+	[ "$rc" -ne 0 ] && [ "$2" = 1 ] && return 0
+	echo "vm.sh exited $rc"; cat "$tmp/pc-$1/out"; return 1
+}
+
+pc_run good 2
+t "power cuts, all good: the boots are the first, two cuts and the last, on the disk" \
+	eval 'hasnt "$tmp/pc-good/boots" " vm\." && [ "$(grep -c " root=/dev/vda rw " "$tmp/pc-good/boots")" -eq 4 ] &&
+		[ "$(awk "{ print \$1, \$NF }" "$tmp/pc-good/boots" | tr "\n" ,)" = "boot rw,cut1 imatest.powercut=cut,cut2 imatest.powercut=cut,last imatest.powercut=last," ]'
+t "power cuts, all good: the seeds are named, and each cut comes after the guest armed" \
+	eval 'has "$tmp/pc-good/out" "^# vm t: 2 power cuts, seeds $((pc_seed + 1))\.\.$((pc_seed + 2)) \(POWERCUT_SEED=$pc_seed replays them\)" &&
+		has "$tmp/pc-good/out" "^# vm t: power cut 1 \(seed $((pc_seed + 1))\): QEMU and swtpm killed $(powercut_delay $((pc_seed + 1))) ms after the guest armed, after 2 exports" &&
+		has "$tmp/pc-good/out" "^# vm t: power cut 2 \(seed $((pc_seed + 2))\): .* after 1 exports"'
+t "power cuts, all good: every result is ok and vm.sh exits 0" \
+	eval 'pc_rc good 0 && hasnt "$tmp/pc-good/out" "^not ok" &&
+		[ "$(grep -c "^ok - vm t: " "$tmp/pc-good/out")" -eq 11 ]'
+t "power cuts, all good: the chunks reported durable before each cut are checked" \
+	eval 'has "$tmp/pc-good/out" "^ok - vm t: power cut 1: the 2 chunks reported durable before it are intact, once" &&
+		has "$tmp/pc-good/out" "^ok - vm t: power cut 2: the 1 chunks reported durable before it" &&
+		has "$tmp/pc-good/out" "^ok - vm t: boot 2 of the power cuts: fsck of the 2 boots of the store passes \(1 lines of repair\)" &&
+		has "$tmp/pc-good/out" "^ok - vm t: after the power cuts, an export and ima-export verify pass"'
+t "power cuts, all good: no fake QEMU or swtpm left running" pc_left good 4
+
+pc_run missing 2 '/^cut2 # fsck b1 chunk 2 /d'
+t "power cuts: a chunk reported durable, missing after the cut, fails that cut, naming the chunk" \
+	eval 'pc_rc missing 1 &&
+		has "$tmp/pc-missing/out" "^not ok - vm t: power cut 1: the 2 chunks reported durable before it are intact, once" &&
+		has "$tmp/pc-missing/out" "^#   b1 2 200 $(sha b1-2)$" &&
+		has "$tmp/pc-missing/out" "^ok - vm t: power cut 2: "'
+t "power cuts, missing chunk: no fake QEMU or swtpm left running" pc_left missing 4
+
+pc_run twice 1 '/^last # fsck b1 chunk 2 /p'
+t "power cuts: a chunk that fsck lists twice fails the cut" \
+	eval 'pc_rc twice 1 && has "$tmp/pc-twice/out" "^not ok - vm t: power cut 1: the 2 chunks reported durable before it are intact, once"'
+t "power cuts, chunk twice: no fake QEMU or swtpm left running" pc_left twice 3
+
+pc_run altered 1 "/^last # fsck b1 chunk 2 /s/sha256=[0-9a-f]*/sha256=$(sha altered)/"
+t "power cuts: a chunk whose SHA-256 differs from the one reported durable fails the cut" \
+	eval 'pc_rc altered 1 && has "$tmp/pc-altered/out" "^not ok - vm t: power cut 1: the 2 chunks" &&
+		has "$tmp/pc-altered/out" "^#   b1 2 200 $(sha b1-2)$"'
+t "power cuts, altered chunk: no fake QEMU or swtpm left running" pc_left altered 3
+
+pc_run fsck7 1 's/^last # fsck-exit b1 0$/last # fsck-exit b1 7/'
+t "power cuts: fsck exiting 7 for a boot of the store fails that boot, naming it" \
+	eval 'pc_rc fsck7 1 && has "$tmp/pc-fsck7/out" "^not ok - vm t: boot 2 of the power cuts: fsck of every boot of the store passes" &&
+		has "$tmp/pc-fsck7/out" "^#   b1 7$" && has "$tmp/pc-fsck7/out" "^ok - vm t: boot 1 of the power cuts: fsck"'
+t "power cuts, fsck exits 7: no fake QEMU or swtpm left running" pc_left fsck7 3
+
+pc_run unarmed 1 '/^cut1 # imatest: powercut armed/s/.*/cut1 !exit/'
+t "power cuts: a guest that powers off without arming fails the cut" \
+	eval 'pc_rc unarmed 1 && has "$tmp/pc-unarmed/out" "^not ok - vm t: power cut 1: the guest armed"'
+t "power cuts, never armed: vm.sh does not wait for it (done within 15 s)" \
+	eval '[ "$(cat "$tmp/pc-unarmed/secs")" -le 15 ] || { echo "took $(cat "$tmp/pc-unarmed/secs") s"; cat "$tmp/pc-unarmed/out"; false; }'
+t "power cuts, never armed: no fake QEMU or swtpm left running" pc_left unarmed 3
 
 # --- configure: options that do not survive are named ---------------------
 if [ -f "$tree/Makefile" ]; then
