@@ -224,8 +224,9 @@ t "vm.sh: hung up (SIGHUP), it stops its QEMU and swtpm" vm_ends HUP
 # (tests/guest/systemd/powercut.sh): it writes to the TAP port the lines
 # of a scenario file ($PCSCENARIO) for its boot, "boot" (the first one),
 # "cutK" (the K-th with imatest.powercut=cut) or "last", then powers off;
-# a cut boot waits to be killed, unless its lines have "!exit".  A fake
-# scripts/debian-disk.sh only makes the disk file.
+# a cut boot waits to be killed, unless its lines have "!exit"; it notes
+# when it armed and when it was killed.  A fake scripts/debian-disk.sh
+# only makes the disk file.
 mkdir -p "$vmtop/pcbin" "$vmtop/tests"
 cp "$top/tests/console-badness" "$vmtop/tests/"
 printf '#!/bin/sh\n: >"$2"\n' >"$vmtop/scripts/debian-disk.sh"
@@ -249,9 +250,16 @@ echo "$boot $append" >>"$VMTEST/boots"
 end=wait
 while read -r b line; do
 	[ "$b" = "$boot" ] || continue
+	case $line in *"powercut armed"*) date +%s.%N >"$VMTEST/$boot.armed" ;; esac
 	if [ "$line" = '!exit' ]; then end=exit; else printf '%s\r\n' "$line" >>"$tap"; fi
 done <"$PCSCENARIO"
-case $boot in cut*) [ $end = exit ] || exec sleep 600 ;; esac
+case $boot in cut*)
+	[ $end = exit ] && exit 0
+	# when the power went: a watcher that outlives the SIGKILL
+	pid=$$
+	(while kill -0 $pid 2>/dev/null; do sleep 0.05; done; date +%s.%N >"$VMTEST/$boot.cut") &
+	exec sleep 600 ;;
+esac
 FAKE
 chmod +x "$vmtop/scripts/debian-disk.sh" "$vmtop/pcbin/"*
 # Seeds whose cuts come early (vm.sh waits 2 to 18 s after the guest
@@ -321,6 +329,14 @@ pc_left() {
 			{ echo "$f ran $(wc -l <"$tmp/pc-$1/$f.pids") times, not $2"; return 1; }
 	done
 }
+# pc_cut CASE K SEED: cut K came the delay of SEED after the guest armed
+# (vm.sh looks for it every second; 3 s of slack for a busy host)
+pc_cut() {
+	local ms
+	ms=$(cat "$tmp/pc-$1/cut$2.armed" "$tmp/pc-$1/cut$2.cut" | awk 'NR == 1 { a = $1 } END { printf "%d", ($1 - a) * 1000 }')
+	[ "$ms" -ge "$(powercut_delay "$3")" ] && [ "$ms" -le $(($(powercut_delay "$3") + 3000)) ] ||
+		{ echo "cut $2 came $ms ms after the guest armed, the delay of seed $3 is $(powercut_delay "$3") ms"; return 1; }
+}
 # pc_rc CASE 0|1: vm.sh exited 0, or not
 pc_rc() {
 	local rc
@@ -334,8 +350,9 @@ pc_run good 2
 t "power cuts, all good: the boots are the first, two cuts and the last, on the disk" \
 	eval 'hasnt "$tmp/pc-good/boots" " vm\." && [ "$(grep -c " root=/dev/vda rw " "$tmp/pc-good/boots")" -eq 4 ] &&
 		[ "$(awk "{ print \$1, \$NF }" "$tmp/pc-good/boots" | tr "\n" ,)" = "boot rw,cut1 imatest.powercut=cut,cut2 imatest.powercut=cut,last imatest.powercut=last," ]'
-t "power cuts, all good: the seeds are named, and each cut comes after the guest armed" \
-	eval 'has "$tmp/pc-good/out" "^# vm t: 2 power cuts, seeds $((pc_seed + 1))\.\.$((pc_seed + 2)) \(POWERCUT_SEED=$pc_seed replays them\)" &&
+t "power cuts, all good: the seeds are named, and each cut comes its seed's delay after the guest armed" \
+	eval 'pc_cut good 1 $((pc_seed + 1)) && pc_cut good 2 $((pc_seed + 2)) &&
+		has "$tmp/pc-good/out" "^# vm t: 2 power cuts, seeds $((pc_seed + 1))\.\.$((pc_seed + 2)) \(POWERCUT_SEED=$pc_seed replays them\)" &&
 		has "$tmp/pc-good/out" "^# vm t: power cut 1 \(seed $((pc_seed + 1))\): QEMU and swtpm killed $(powercut_delay $((pc_seed + 1))) ms after the guest armed, after 2 exports" &&
 		has "$tmp/pc-good/out" "^# vm t: power cut 2 \(seed $((pc_seed + 2))\): .* after 1 exports"'
 t "power cuts, all good: every result is ok and vm.sh exits 0" \
