@@ -378,6 +378,12 @@ t "power cuts: a chunk that fsck lists twice fails the cut" \
 	eval 'pc_rc twice 1 && has "$tmp/pc-twice/out" "^not ok - vm t: power cut 1: the 2 chunks reported durable before it are intact, once"'
 t "power cuts, chunk twice: no fake QEMU or swtpm left running" pc_left twice 3
 
+pc_run twice2 1 "/^last # fsck b1 chunk 2 /{p;s/bytes=200 sha256=[0-9a-f]*/bytes=250 sha256=$(sha other)/}"
+t "power cuts: a chunk that fsck lists twice, once as reported and once not, fails the cut" \
+	eval 'pc_rc twice2 1 && has "$tmp/pc-twice2/out" "^not ok - vm t: power cut 1: the 2 chunks reported durable before it are intact, once" &&
+		has "$tmp/pc-twice2/out" "^#   b1 2 250 $(sha other)$"'
+t "power cuts, chunk twice, two ways: no fake QEMU or swtpm left running" pc_left twice2 3
+
 pc_run altered 1 "/^last # fsck b1 chunk 2 /s/sha256=[0-9a-f]*/sha256=$(sha altered)/"
 t "power cuts: a chunk whose SHA-256 differs from the one reported durable fails the cut" \
 	eval 'pc_rc altered 1 && has "$tmp/pc-altered/out" "^not ok - vm t: power cut 1: the 2 chunks" &&
