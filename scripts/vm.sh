@@ -216,7 +216,7 @@ result() {	# result ok|not ok DESCRIPTION [EVIDENCE]
 }
 power_cuts() {
 	local base=${POWERCUT_SEED:-$(( $(date +%s) % 100000 ))} k seed delay mode con tp prev=""
-	local i n bad fsck_rc armed
+	local i n bad fsck_rc armed ran t1
 	echo "# vm $name: $powercut power cuts, seeds $((base + 1))..$((base + powercut)) (POWERCUT_SEED=$base replays them)"
 	for k in $(seq $((powercut + 1))); do
 		mode=cut; [ "$k" -gt "$powercut" ] && mode=last
@@ -226,21 +226,34 @@ power_cuts() {
 		start_swtpm
 		"${qemu[@]}" </dev/null >>"$dir/qemu.log" 2>&1 &
 		qemu_pid=$!
-		armed=0
+		t1=$SECONDS
 		for _ in $(seq 300); do
 			kill -0 "$qemu_pid" 2>/dev/null || break
-			if [ $mode = cut ] && grep -q '^# imatest: powercut armed' "$tp"; then armed=1; break; fi
+			[ $mode = cut ] && grep -q '^# imatest: powercut armed' "$tp" && break
 			sleep 1
 		done
 		if [ $mode = cut ]; then
 			seed=$((base + k))
 			delay=$(powercut_delay "$seed")
-			[ $armed = 1 ] && sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+			armed=0 ran=0
+			if grep -q '^# imatest: powercut armed' "$tp"; then
+				armed=1
+				sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+			fi
+			kill -0 "$qemu_pid" 2>/dev/null && ran=1	# still running: the cut is ours
 			kill -9 "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
 			wait "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
 			n=$(grep -c '^# export [0-9]* done' "$tp" || true)
-			echo "# vm $name: power cut $k (seed $seed): QEMU and swtpm killed $delay ms after the guest armed, after $n exports"
-			[ $armed = 1 ] || result "not ok" "power cut $k: the guest armed within 300 s" "$(tail -n 20 "$con")"
+			if [ $armed = 0 ]; then
+				why="QEMU ended by itself after $((SECONDS - t1)) s"
+				[ $ran = 1 ] && why="not within 300 s"
+				result "not ok" "power cut $k: the guest armed ($why)" "$(tail -n 20 "$con")"
+			elif [ $ran = 1 ]; then
+				echo "# vm $name: power cut $k (seed $seed): QEMU and swtpm killed $delay ms after the guest armed, after $n exports"
+			else
+				result "not ok" "power cut $k: QEMU ran until the cut (it ended by itself after the guest armed)" \
+					"seed $seed: the cut was due $delay ms after the guest armed; $n exports"$'\n'"$(tail -n 20 "$con")"
+			fi
 		else
 			kill "$qemu_pid" 2>/dev/null && result "not ok" "the boot after the last cut powered off within 300 s"
 			wait "$qemu_pid" 2>/dev/null || true
