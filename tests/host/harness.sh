@@ -397,11 +397,18 @@ t "power cuts: fsck exiting 7 for a boot of the store fails that boot, naming it
 t "power cuts, fsck exits 7: no fake QEMU or swtpm left running" pc_left fsck7 3
 
 pc_run unarmed 1 '/^cut1 # imatest: powercut armed/s/.*/cut1 !exit/'
-t "power cuts: a guest that powers off without arming fails the cut" \
-	eval 'pc_rc unarmed 1 && has "$tmp/pc-unarmed/out" "^not ok - vm t: power cut 1: the guest armed"'
+t "power cuts: a guest that powers off without arming fails the cut, and is not said to be cut" \
+	eval 'pc_rc unarmed 1 && has "$tmp/pc-unarmed/out" "^not ok - vm t: power cut 1: the guest armed \(QEMU ended by itself after [0-9]+ s\)" &&
+		hasnt "$tmp/pc-unarmed/out" "power cut 1 \(seed [0-9]+\): QEMU and swtpm killed"'
 t "power cuts, never armed: vm.sh does not wait for it (done within 15 s)" \
 	eval '[ "$(cat "$tmp/pc-unarmed/secs")" -le 15 ] || { echo "took $(cat "$tmp/pc-unarmed/secs") s"; cat "$tmp/pc-unarmed/out"; false; }'
 t "power cuts, never armed: no fake QEMU or swtpm left running" pc_left unarmed 3
+
+pc_run ended 1 '$a cut1 !exit'
+t "power cuts: a guest that powers off after arming, before the cut, fails the cut" \
+	eval 'pc_rc ended 1 && has "$tmp/pc-ended/out" "^not ok - vm t: power cut 1: QEMU ran until the cut" &&
+		hasnt "$tmp/pc-ended/out" "power cut 1 \(seed [0-9]+\): QEMU and swtpm killed"'
+t "power cuts, ended before the cut: no fake QEMU or swtpm left running" pc_left ended 3
 
 # --- configure: options that do not survive are named ---------------------
 if [ -f "$tree/Makefile" ]; then
