@@ -188,7 +188,10 @@ else
 	echo "ok - vm $name: nothing from tests/console-badness on the console"
 fi
 grep -q '^not ok' "$tap" && status=1
-kill -9 "$swtpm_pid" 2>/dev/null || true	# the TPM's power goes with the VM's
+# The TPM's power goes with the VM's.  Killed and reaped with stderr
+# closed: bash may print its "Killed" notice of a job before the next
+# command's own redirection is in place.
+{ kill -9 "$swtpm_pid"; wait "$swtpm_pid"; } 2>/dev/null || true
 swtpm_pid=""
 
 # A power cut: the guest (tests/guest/systemd/powercut.sh) exports in a
@@ -241,8 +244,7 @@ power_cuts() {
 				sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
 			fi
 			kill -0 "$qemu_pid" 2>/dev/null && ran=1	# still running: the cut is ours
-			kill -9 "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
-			wait "$qemu_pid" "$swtpm_pid" 2>/dev/null || true
+			{ kill -9 "$qemu_pid" "$swtpm_pid"; wait "$qemu_pid" "$swtpm_pid"; } 2>/dev/null || true
 			n=$(grep -c '^# export [0-9]* done' "$tp" || true)
 			if [ $armed = 0 ]; then
 				why="QEMU ended by itself after $((SECONDS - t1)) s"
@@ -257,8 +259,7 @@ power_cuts() {
 		else
 			kill "$qemu_pid" 2>/dev/null && result "not ok" "the boot after the last cut powered off within 300 s"
 			wait "$qemu_pid" 2>/dev/null || true
-			kill -9 "$swtpm_pid" 2>/dev/null || true
-			wait "$swtpm_pid" 2>/dev/null || true
+			{ kill -9 "$swtpm_pid"; wait "$swtpm_pid"; } 2>/dev/null || true
 		fi
 		qemu_pid="" swtpm_pid=""
 		# this boot's fsck, of what the previous cut left
