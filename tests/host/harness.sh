@@ -355,8 +355,8 @@ t "power cuts, all good: the seeds are named, and each cut comes its seed's dela
 		has "$tmp/pc-good/out" "^# vm t: 2 power cuts, seeds $((pc_seed + 1))\.\.$((pc_seed + 2)) \(POWERCUT_SEED=$pc_seed replays them\)" &&
 		has "$tmp/pc-good/out" "^# vm t: power cut 1 \(seed $((pc_seed + 1))\): QEMU and swtpm killed $(powercut_delay $((pc_seed + 1))) ms after the guest armed, after 2 exports" &&
 		has "$tmp/pc-good/out" "^# vm t: power cut 2 \(seed $((pc_seed + 2))\): .* after 1 exports"'
-t "power cuts, all good: every result is ok and vm.sh exits 0" \
-	eval 'pc_rc good 0 && hasnt "$tmp/pc-good/out" "^not ok" &&
+t "power cuts, all good: every result is ok, no 'Killed' notice from bash, and vm.sh exits 0" \
+	eval 'pc_rc good 0 && hasnt "$tmp/pc-good/out" "^not ok" && hasnt "$tmp/pc-good/out" "Killed" &&
 		[ "$(grep -c "^ok - vm t: " "$tmp/pc-good/out")" -eq 11 ]'
 t "power cuts, all good: the chunks reported durable before each cut are checked" \
 	eval 'has "$tmp/pc-good/out" "^ok - vm t: power cut 1: the 2 chunks reported durable before it are intact, once" &&
