@@ -262,6 +262,20 @@ case $boot in cut*)
 esac
 FAKE
 chmod +x "$vmtop/scripts/debian-disk.sh" "$vmtop/pcbin/"*
+# The N cuts of a run have the seeds BASE+1..BASE+N: their delays must
+# not follow each other (bash's first number after RANDOM=SEED does).
+pc_delays_apart() {
+	local s near=0 prev d
+	prev=$(powercut_delay 1)
+	for s in $(seq 2 100); do
+		d=$(powercut_delay "$s")
+		[ $((d > prev ? d - prev : prev - d)) -lt 200 ] && near=$((near + 1))
+		prev=$d
+	done
+	# 2.5 % of 99 by chance
+	[ "$near" -le 10 ] || { echo "$near of 99 consecutive seeds' delays within 200 ms"; return 1; }
+}
+t "power cuts: the delays of consecutive seeds are not alike" pc_delays_apart
 # Seeds whose cuts come early (vm.sh waits 2 to 18 s after the guest
 # armed): the first base whose two cuts wait less than 3 s each.
 pc_seed=$(s=0; while [ $s -lt 3000 ]; do s=$((s + 1)); powercut_delay $s; done 2>/dev/null |
