@@ -125,12 +125,16 @@ replay_sha256() {
 	evmctl ima_measurement --verify-bank=sha256 "$1" >$WORK/evmctl.out 2>&1 ||
 		{ tail -n 8 $WORK/evmctl.out; return 1; }
 }
-# journalctl -p err of boot $1 (0, -1): nothing of ours
+# journalctl -p err of boot $1 (0, -1): nothing of ours, by the journal's
+# fields (our units, and what systemd says of them; not the host name,
+# which is imatest on every line)
 no_errors() {
+	_m=""
+	for _u in $OURS; do _m="$_m _SYSTEMD_UNIT=$_u + UNIT=$_u +"; done
+	journalctl -b "$1" -p err -q --no-pager -o short $_m SYSLOG_IDENTIFIER=ima-export >$WORK/err-ours.log 2>&1
+	expect_eq "journal of boot $1: nothing of ours at priority err or above" "$(cat $WORK/err-ours.log)" ""
 	journalctl -b "$1" -p err -q --no-pager -o short >$WORK/err.log 2>&1
-	ours=$(grep -E 'ima-export|imatest' $WORK/err.log)
-	expect_eq "journal of boot $1: nothing of ours at priority err or above" "$ours" ""
-	[ -s $WORK/err.log ] && sed 's/^/# (err, not ours) /' $WORK/err.log | head -n 20
+	[ -s $WORK/err.log ] && sed 's/^/# (err, any) /' $WORK/err.log | head -n 20
 	return 0
 }
 
