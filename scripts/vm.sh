@@ -25,7 +25,7 @@
 # the seeds a run printed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-name=vm flavour=debug append="" timeout=900 accel=tcg smp=2 icount=()
+name=vm flavour=debug append="" timeout=1500 accel=tcg smp=2 icount=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--name) name=$2; shift 2 ;;

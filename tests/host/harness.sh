@@ -358,22 +358,15 @@ pc_rc() {
 # The cases run side by side, each with its own name (build/vm/CASE)
 # and scratch directory.
 pc_pids=()
-pc_run good 2 &
-pc_pids+=($!)
-pc_run missing 2 '/^cut2 # fsck b1 chunk 2 /d' &
-pc_pids+=($!)
-pc_run twice 1 '/^last # fsck b1 chunk 2 /p' &
-pc_pids+=($!)
-pc_run twice2 1 "/^last # fsck b1 chunk 2 /{p;s/bytes=200 sha256=[0-9a-f]*/bytes=250 sha256=$(sha other)/}" &
-pc_pids+=($!)
-pc_run altered 1 "/^last # fsck b1 chunk 2 /s/sha256=[0-9a-f]*/sha256=$(sha altered)/" &
-pc_pids+=($!)
-pc_run fsck7 1 's/^last # fsck-exit b1 0$/last # fsck-exit b1 7/' &
-pc_pids+=($!)
-pc_run unarmed 1 '/^cut1 # imatest: powercut armed/s/.*/cut1 !exit/' &
-pc_pids+=($!)
-pc_run ended 1 '$a cut1 !exit' &
-pc_pids+=($!)
+pc_case() { pc_run "$@" & pc_pids+=($!); }
+pc_case good 2
+pc_case missing 2 '/^cut2 # fsck b1 chunk 2 /d'
+pc_case twice 1 '/^last # fsck b1 chunk 2 /p'
+pc_case twice2 1 "/^last # fsck b1 chunk 2 /{p;s/bytes=200 sha256=[0-9a-f]*/bytes=250 sha256=$(sha other)/}"
+pc_case altered 1 "/^last # fsck b1 chunk 2 /s/sha256=[0-9a-f]*/sha256=$(sha altered)/"
+pc_case fsck7 1 's/^last # fsck-exit b1 0$/last # fsck-exit b1 7/'
+pc_case unarmed 1 '/^cut1 # imatest: powercut armed/s/.*/cut1 !exit/'
+pc_case ended 1 '$a cut1 !exit'
 wait "${pc_pids[@]}"
 for c in good missing twice twice2 altered fsck7 unarmed ended; do
 	echo "# power cuts, $c: vm.sh ran $(cat "$tmp/pc-$c/secs") s"
