@@ -87,6 +87,9 @@ agent_check() {
 	else
 		tap "not ok" "agent: $1, its reads by byte offset and by entry add up to the whole log" \
 			"agent has $(wc -c <$AGENT/agent.bin) bytes, $(wc -l <$AGENT/agent.ascii) entries; the whole log $(wc -c <$WORK/whole.bin) bytes, $(wc -l <$WORK/whole.ascii) entries"
+		# the reads that added something: boot, byte, entry, +bytes, +entries
+		awk '$4 || $5 { print "#   read: " $0 }' $AGENT/reads.log
+		diff $WORK/whole.ascii $AGENT/agent.ascii | awk '{ print "#   diff: " $1 " " $NF }'
 	fi
 }
 # the test policy (lib.sh's need_policy), written to the kernel's file under
