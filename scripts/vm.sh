@@ -219,7 +219,7 @@ result() {	# result ok|not ok DESCRIPTION [EVIDENCE]
 }
 power_cuts() {
 	local base=${POWERCUT_SEED:-$(( $(date +%s) % 100000 ))} k seed delay mode con tp prev=""
-	local i n bad fsck_rc armed ran t1
+	local i n bad fsck_rc armed ran t1 why
 	echo "# vm $name: $powercut power cuts, seeds $((base + 1))..$((base + powercut)) (POWERCUT_SEED=$base replays them)"
 	for k in $(seq $((powercut + 1))); do
 		mode=cut; [ "$k" -gt "$powercut" ] && mode=last
