@@ -115,8 +115,13 @@ int wl_read_kernel(struct ctx *c, struct buf *S, struct buf *C)
 
 	buf_init(&S2);
 	for (int tries = 0; tries < 20; tries++) {
+		/*
+		 * An export holds the writer: it is short.  Wait less than the
+		 * export waits for the store lock (ops.c), which a view holds
+		 * while it reads here: the export takes the writer first.
+		 */
 		if (e == -EBUSY)
-			usleep(50000);	/* an export holds the writer: it is short */
+			usleep(50000);
 		e = c->k->ops->read_staged(c->k, S);
 		if (e == -ENOENT) {
 			buf_reset(S);
